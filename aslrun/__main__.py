@@ -1,0 +1,5 @@
+"""python -m aslrun"""
+
+from aslrun.cli.main import main
+
+main()

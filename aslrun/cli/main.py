@@ -1,0 +1,193 @@
+"""The ``aslrun`` command: thin click commands over the Python API.
+
+Exit codes: 0 the execution succeeded (or the definition is valid); 1 the execution
+failed, timed out or was aborted; 2 bad usage, bad input or an invalid definition.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from aslrun.errors import AslrunError, DefinitionError
+from aslrun.source import read_input
+
+__all__ = ["cli", "main"]
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(error: AslrunError) -> NoReturn:
+    """Print an aslrun error on stderr (rich) and exit with its code."""
+    console = _stderr()
+    if isinstance(error, DefinitionError):
+        from aslrun.cli.render import render_diagnostics
+
+        render_diagnostics(console, error.diagnostics, error.source_name)
+    else:
+        console.print(f"[bold red]error:[/bold red] {_escape(str(error))}")
+    sys.exit(error.exit_code)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _read_json_option(value: str, what: str) -> Any:
+    """``inline JSON``, ``@file`` or ``-`` (stdin)."""
+    if value == "-":
+        text = sys.stdin.read()
+        where = f"{what} from stdin"
+    elif value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise AslrunError(f"{what} file not found: {path}") from None
+        except OSError as exc:
+            raise AslrunError(f"cannot read {what} file {path}: {exc.strerror}") from None
+        where = f"{what} file {path}"
+    else:
+        text = value
+        where = what
+    return read_input(text, where)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aslrun", prog_name="aslrun")
+def cli() -> None:
+    """Run AWS Step Functions state machines locally, exactly as the service does."""
+
+
+@cli.command()
+@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--input", "input_", default="{}", show_default=True, metavar="JSON|@FILE|-",
+              help="Execution input: inline JSON, @file, or - for stdin.")
+@click.option("--name", help="The state machine's name (default: the file's stem).")
+@click.option("--execution-name", help="The execution's name (default: a random UUID).")
+@click.option("--context", "context_", metavar="JSON|@FILE", help="Extra Context object fields ($$), merged in.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print only {"status": ..., "output"|"error","cause": ...} on stdout.')
+@click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the execution history (GetExecutionHistory shape) to this file.")
+@click.option("--clock", type=click.Choice(["auto", "virtual", "real"]), default="auto", show_default=True,
+              help="virtual: Waits and retries take no real time; real: they really wait; "
+                   "auto: virtual unless a Task talks to a real remote system.")
+@click.option("--seed", type=int, help="Seed for jitter, UUIDs and random numbers (reproducible runs).")
+@click.option("--no-history-limit", is_flag=True, help="Lift AWS's 25,000-event history limit.")
+@click.option("--quiet", "-q", is_flag=True, help="No live view on stderr.")
+def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
+        as_json: bool, history_file: Path | None, clock: str, seed: int | None, no_history_limit: bool,
+        quiet: bool) -> None:
+    """Run DEFINITION (JSON or YAML) and print its output."""
+    from aslrun import defaults
+    from aslrun.cli.render import LiveView, render_result_summary
+    from aslrun.interpreter import Interpreter
+
+    try:
+        input_value = _read_json_option(input_, "input")
+        context_value = _read_json_option(context_, "context") if context_ else None
+        if context_value is not None and not isinstance(context_value, dict):
+            raise AslrunError("--context must be a JSON object")
+        interpreter = Interpreter(
+            clock=clock,
+            seed=seed,
+            history_limit=None if no_history_limit else defaults.MAX_HISTORY_EVENTS,
+        )
+        machine = interpreter.load(definition, name=name)
+        listeners = []
+        view = None
+        if not quiet and not as_json:
+            view = LiveView(_stderr())
+            listeners.append(view)
+        execution = interpreter.start(machine, input_value, name=execution_name, listeners=listeners,
+                                      context=context_value)
+    except AslrunError as exc:
+        _fail(exc)
+
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        # First Ctrl-C stops the execution cleanly (ABORTED, history kept); a second one exits at once.
+        signal.signal(signal.SIGINT, previous)
+        _stderr().print("[yellow]interrupted: aborting the execution (Ctrl-C again to quit at once)[/yellow]")
+        execution.abort()
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        result = execution.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    if history_file is not None:
+        try:
+            history_file.write_text(json.dumps({"events": result.history}, indent=2, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
+        except OSError as exc:
+            _fail(AslrunError(f"cannot write history to {history_file}: {exc.strerror}"))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        if view is not None:
+            view.finish(result)
+        else:
+            render_result_summary(_stderr(), result)
+        if result.succeeded:
+            click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
+    sys.exit(0 if result.succeeded else 1)
+
+
+@cli.command()
+@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnostics as JSON on stdout.")
+def validate(definition: Path, as_json: bool) -> None:
+    """Check DEFINITION and print every problem; exit 2 when there is any."""
+    from aslrun.cli.render import render_diagnostics
+    from aslrun.errors import SourceError
+    from aslrun.source import read_definition
+    from aslrun.validate import validate_definition
+
+    try:
+        source = read_definition(definition)
+        diagnostics = validate_definition(source.value)
+        if not any(d.severity == "ERROR" for d in diagnostics):
+            from aslrun.parser import parse
+
+            parse(source.value, validate=False, source_name=source.name)
+    except SourceError as exc:
+        diagnostics = exc.diagnostics
+    except DefinitionError as exc:
+        diagnostics = exc.diagnostics
+    except AslrunError as exc:
+        _fail(exc)
+    errors = [d for d in diagnostics if d.severity == "ERROR"]
+    if as_json:
+        click.echo(json.dumps({"result": "FAIL" if errors else "OK",
+                               "diagnostics": [d.to_json() for d in diagnostics]}, ensure_ascii=False))
+    elif diagnostics:
+        render_diagnostics(_stderr(), diagnostics, str(definition))
+    else:
+        _stderr().print(f"[green]✓[/green] {_escape(str(definition))} is a valid state machine")
+    sys.exit(2 if errors else 0)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="aslrun", standalone_mode=True)
+    except AslrunError as exc:  # pragma: no cover - commands handle their own
+        _fail(exc)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

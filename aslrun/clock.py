@@ -1,0 +1,81 @@
+"""Clocks: the execution's source of time.
+
+:class:`VirtualClock` makes Waits, retry backoffs and timeouts pass instantly while
+still recording realistic timestamps: it runs at wall-clock speed between sleeps and
+jumps forward over them. :class:`SystemClock` really waits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+__all__ = ["Clock", "SystemClock", "VirtualClock", "to_datetime"]
+
+
+def to_datetime(seconds: float) -> datetime:
+    """Epoch seconds -> aware UTC datetime."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+class Clock(Protocol):
+    """What the driver needs from a clock."""
+
+    #: True when sleeping costs no real time
+    virtual: bool
+
+    def time(self) -> float:
+        """Seconds since the epoch, as a float."""
+
+    def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
+        """Return once ``time()`` has reached ``moment`` (or ``wake`` is set)."""
+
+
+class SystemClock:
+    """Real time; sleeping really waits (interruptibly, through ``wake``)."""
+
+    virtual = False
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
+        delay = moment - time.time()
+        if delay <= 0:
+            return
+        if wake is not None:
+            wake.wait(delay)
+        else:
+            time.sleep(delay)
+
+
+class VirtualClock:
+    """Wall-clock time plus the total of all skipped sleeps.
+
+    ``start`` pins the clock to a given epoch time (for reproducible timestamps);
+    ``frozen=True`` stops it from following the wall clock between sleeps.
+    """
+
+    virtual = True
+
+    def __init__(self, start: float | None = None, frozen: bool = False) -> None:
+        self._origin = time.time() if start is None else start
+        self._real_origin = time.monotonic()
+        self._offset = 0.0
+        self._frozen = frozen
+
+    def time(self) -> float:
+        if self._frozen:
+            return self._origin + self._offset
+        return self._origin + (time.monotonic() - self._real_origin) + self._offset
+
+    def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
+        now = self.time()
+        if moment > now:
+            self._offset += moment - now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
+        self._offset += seconds

@@ -1,0 +1,198 @@
+"""JSONPath-mode data flow: payload templates, InputPath, ResultPath, OutputPath, Assign.
+
+Values are never changed in place: every step that "modifies" a document builds
+a new one, sharing the untouched parts. That is what makes it safe to keep the
+same objects in the history, in variables and in later states.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aslrun import defaults
+from aslrun.errors import StatesError
+from aslrun.expressions.access import Env, ValuePath, compile_value_path
+from aslrun.expressions.jsonpath import PathNotFound, ResultPathMatchFailure
+from aslrun.nodes import NULL
+
+__all__ = [
+    "Template",
+    "apply_input_path",
+    "apply_output_path",
+    "apply_result_path",
+    "compact_json",
+    "compile_template",
+    "exceeds_payload_limit",
+    "payload_size",
+]
+
+
+def compact_json(value: Any) -> str:
+    """JSON text the way Step Functions writes it: no spaces, non-ASCII kept."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_size(value: Any) -> int:
+    """Size in bytes of the UTF-8 JSON text of ``value``."""
+    return len(compact_json(value).encode("utf-8"))
+
+
+def exceeds_payload_limit(value: Any, limit: int = defaults.MAX_PAYLOAD_BYTES) -> bool:
+    """True when ``value`` serialises to more than ``limit`` bytes."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return False
+    text = compact_json(value)
+    # Every character is at most 4 UTF-8 bytes: short texts need no encoding.
+    if len(text) * 4 <= limit:
+        return False
+    return len(text.encode("utf-8")) > limit
+
+
+# ---------------------------------------------------------------- templates
+
+
+class Template:
+    """A compiled payload template (``Parameters``, ``ResultSelector``, ``ItemSelector``, ``Assign``...)."""
+
+    __slots__ = ("_fn", "raw", "constant")
+
+    def __init__(self, fn: Callable[[Env], Any], raw: Any, constant: bool) -> None:
+        self._fn = fn
+        self.raw = raw
+        self.constant = constant
+
+    def evaluate(self, env: Env) -> Any:
+        return self._fn(env)
+
+    def __repr__(self) -> str:
+        return f"Template({self.raw!r})"
+
+
+def _path_getter(key: str, text: str) -> Callable[[Env], Any]:
+    vp: ValuePath = compile_value_path(text)
+
+    def get(env: Env) -> Any:
+        try:
+            return vp.get(env)
+        except PathNotFound:
+            if vp.source == "variable" and vp.variable not in env.variables:
+                raise StatesError(
+                    "States.Runtime",
+                    f"The JSONPath '{text}' specified for the field '{key}' could not be found "
+                    f"in the variables.",
+                ) from None
+            source = env.context if vp.source == "context" else env.input
+            raise StatesError(
+                "States.Runtime",
+                f"The JSONPath '{text}' specified for the field '{key}' could not be found in the input "
+                f"'{compact_json(source)}'",
+            ) from None
+
+    return get
+
+
+def _intrinsic_getter(text: str) -> Callable[[Env], Any]:
+    from aslrun.expressions.intrinsics import compile_intrinsic
+
+    return compile_intrinsic(text).evaluate
+
+
+def compile_dollar_value(key: str, text: str) -> Callable[[Env], Any]:
+    """The evaluator for the value of a ``key.$`` field: a path or an intrinsic call."""
+    if text.startswith("$"):
+        return _path_getter(key, text)
+    return _intrinsic_getter(text)
+
+
+def _compile(node: Any) -> tuple[Callable[[Env], Any] | None, Any]:
+    """(evaluator, constant): evaluator is None when the subtree is constant."""
+    if isinstance(node, dict):
+        parts: list[tuple[str, Callable[[Env], Any] | None, Any]] = []
+        dynamic = False
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith(".$") and isinstance(value, str):
+                parts.append((key[:-2], compile_dollar_value(key, value), None))
+                dynamic = True
+            else:
+                fn, const = _compile(value)
+                parts.append((key, fn, const))
+                dynamic = dynamic or fn is not None
+        if not dynamic:
+            return None, node
+        frozen = tuple(parts)
+
+        def build_object(env: Env) -> Any:
+            out: dict[str, Any] = {}
+            for k, fn, const in frozen:
+                out[k] = fn(env) if fn is not None else const
+            return out
+
+        return build_object, None
+    if isinstance(node, list):
+        items = [_compile(v) for v in node]
+        if all(fn is None for fn, _ in items):
+            return None, node
+        frozen_items = tuple(items)
+
+        def build_array(env: Env) -> Any:
+            return [fn(env) if fn is not None else const for fn, const in frozen_items]
+
+        return build_array, None
+    return None, node
+
+
+def compile_template(raw: Any) -> Template:
+    """Compile a payload template once; evaluate it per state visit."""
+    fn, const = _compile(raw)
+    if fn is None:
+        return Template(lambda env: const, raw, True)
+    return Template(fn, raw, False)
+
+
+# ---------------------------------------------------------------- paths
+
+
+def _invalid_path(path: ValuePath, exc: PathNotFound) -> StatesError:
+    return StatesError("States.Runtime", f"Invalid path '{path.text}' : {exc.message}")
+
+
+def apply_input_path(path: Any, env: Env) -> Any:
+    """InputPath: absent = whole input, ``null`` = ``{}``, else the selected value."""
+    if path is None:
+        return env.input
+    if path is NULL:
+        return {}
+    try:
+        return path.get(env)
+    except PathNotFound as exc:
+        raise _invalid_path(path, exc) from None
+
+
+def apply_output_path(path: Any, value: Any, env: Env) -> Any:
+    """OutputPath, evaluated on the state's output ``value``."""
+    if path is None:
+        return value
+    if path is NULL:
+        return {}
+    try:
+        return path.get(env.with_input(value))
+    except PathNotFound as exc:
+        raise _invalid_path(path, exc) from None
+
+
+def apply_result_path(path: Any, raw_input: Any, result: Any) -> Any:
+    """ResultPath: absent = the result, ``null`` = the raw input, else the result placed in the raw input."""
+    if path is None:
+        return result
+    if path is NULL:
+        return raw_input
+    try:
+        return path.path.set(raw_input, result)
+    except ResultPathMatchFailure:
+        # The spec calls this States.ResultPathMatchFailure; AWS reports States.ReferencePathConflict.
+        raise StatesError(
+            "States.ReferencePathConflict",
+            f"Unable to apply ReferencePath {path.text} to input {compact_json(raw_input)}",
+        ) from None

@@ -1,0 +1,55 @@
+"""Every default and limit aslrun uses, as named constants (AWS's quotas unless noted)."""
+
+from __future__ import annotations
+
+#: account, region and partition assumed when the caller names none
+ACCOUNT_ID = "111111111111"
+REGION = "us-east-1"
+PARTITION = "aws"
+
+#: role ARN reported in ExecutionStarted and $$.Execution.RoleArn when none is given
+ROLE_ARN = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/aslrun-local-execution-role"
+
+#: payloads (inputs, results, outputs, variables, one Assign): 256 KiB of UTF-8
+MAX_PAYLOAD_BYTES = 262_144
+
+#: all stored variables of one execution
+MAX_VARIABLES_BYTES = 10 * 1024 * 1024
+
+#: history events of one Standard execution
+MAX_HISTORY_EVENTS = 25_000
+
+#: Standard executions may run for one year
+MAX_EXECUTION_SECONDS = 365 * 24 * 3600
+
+#: names of state machines, executions, states
+MAX_NAME_LENGTH = 80
+
+#: Task TimeoutSeconds when the definition gives none (the spec says 60; AWS uses this)
+DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999
+
+#: Retrier defaults
+RETRY_INTERVAL_SECONDS = 1
+RETRY_MAX_ATTEMPTS = 3
+RETRY_BACKOFF_RATE = 2.0
+
+#: an inline Map runs at most this many iterations at once, whatever MaxConcurrency says
+INLINE_MAP_MAX_CONCURRENCY = 40
+
+#: a distributed Map's default concurrency (child executions at once)
+DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000
+
+#: a Wait longer than this fails with States.Runtime "Wait state delay is too long."
+MAX_WAIT_SECONDS = 2**31 - 1
+
+#: history fields for error and cause are cut to these lengths
+MAX_ERROR_LENGTH = 256
+MAX_CAUSE_LENGTH = 32_768
+
+#: intrinsic function limits
+MAX_INTRINSIC_NESTING = 10
+MAX_ARRAY_RANGE_ITEMS = 1000
+MAX_INTRINSIC_STRING_CHARS = 10_000
+
+#: Map Label length
+MAX_MAP_LABEL_LENGTH = 40

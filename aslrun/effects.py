@@ -1,0 +1,150 @@
+"""What the engine asks its driver to do, and the events it reports.
+
+The engine is a generator. It yields an :class:`Event` (the driver records it and
+sends back its event id) or an effect (the driver performs it and sends back the
+result, or throws a :class:`~aslrun.errors.StatesError` into the generator):
+
+* :class:`Invoke` — call a Task's integration; the result is the raw task result.
+* :class:`Sleep` — let ``seconds`` of (virtual or real) time pass.
+* :class:`Spawn` — start a child run (a Parallel branch or a Map iteration); returns a handle.
+* :class:`WaitAny` — block until one of the handles is finished; returns that handle.
+* :class:`Cancel` — abort a running child; its generator receives :class:`Aborted`.
+* :class:`Now` — the current time of the execution's clock (a datetime).
+
+Nothing here does I/O; :mod:`aslrun.execution` performs the effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Aborted",
+    "Cancel",
+    "ChildOutcome",
+    "Event",
+    "Invoke",
+    "Now",
+    "Sleep",
+    "Spawn",
+    "TaskReply",
+    "WaitAny",
+]
+
+
+class Event:
+    """One history event before the driver gives it an id and a timestamp.
+
+    ``details_key`` names the details object (``stateEnteredEventDetails``);
+    ``previous`` is the id of the event this one follows in its own thread.
+    ``scope`` tells listeners where the event happened (state path, branch/iteration
+    indexes); it is not part of the AWS history shape.
+    """
+
+    __slots__ = ("type", "details_key", "details", "previous", "scope", "child", "id", "timestamp")
+
+    def __init__(
+        self,
+        type: str,
+        details_key: str | None = None,
+        details: dict[str, Any] | None = None,
+        previous: int = 0,
+        scope: tuple[Any, ...] = (),
+        child: Any = None,
+    ) -> None:
+        self.type = type
+        self.details_key = details_key
+        self.details = details
+        self.previous = previous
+        self.scope = scope
+        #: the child execution (Distributed Map) whose history this belongs to; None for the main one
+        self.child = child
+        #: set by the driver when it records the event
+        self.id = 0
+        self.timestamp: Any = None
+
+    def __repr__(self) -> str:
+        return f"Event({self.type!r}, {self.details!r})"
+
+
+@dataclass(slots=True)
+class Invoke:
+    """Call the integration for a Task state."""
+
+    resource: str
+    parameters: Any
+    state_name: str
+    timeout_seconds: int | None = None
+    heartbeat_seconds: int | None = None
+    credentials: Any = None
+    task_token: str | None = None
+    context: Any = None
+    scope: tuple[Any, ...] = ()
+
+
+@dataclass(slots=True)
+class TaskReply:
+    """What the driver sends back for :class:`Invoke`: the raw task result and extra events.
+
+    ``events`` are ``(type, details_key, details)`` triples recorded between
+    TaskStarted and TaskSucceeded, e.g. ``TaskSubmitted`` for ``.sync`` resources.
+    """
+
+    result: Any
+    events: list[tuple[str, str | None, dict[str, Any] | None]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Sleep:
+    """Let time pass (a Wait state, a retry backoff)."""
+
+    seconds: float
+    reason: str = "wait"
+
+
+@dataclass(slots=True)
+class Now:
+    """Ask the driver for the execution clock's current time."""
+
+
+@dataclass(slots=True)
+class Spawn:
+    """Start a child run. ``run`` is an engine generator; the handle comes back."""
+
+    run: Generator[Any, Any, Any]
+    label: str = ""
+
+
+@dataclass(slots=True)
+class WaitAny:
+    """Block until one of ``handles`` is done; the finished handle comes back."""
+
+    handles: list[Any]
+
+
+@dataclass(slots=True)
+class Cancel:
+    """Abort a child run; the engine code in it receives :class:`Aborted`."""
+
+    handle: Any
+
+
+@dataclass(slots=True)
+class ChildOutcome:
+    """How a child run ended: ``ok`` with ``value``, or ``error``/``cause``."""
+
+    ok: bool
+    value: Any = None
+    error: str | None = None
+    cause: str | None = None
+    aborted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Aborted(BaseException):
+    """Thrown into an engine generator whose run is being stopped.
+
+    A ``BaseException`` so that engine code catching ``Exception`` cannot swallow it.
+    """

@@ -1,0 +1,483 @@
+"""Drives the engine: performs effects, records the history, tells listeners.
+
+The driver is a small cooperative scheduler. Each run (the execution, a Parallel
+branch, a Map iteration, a running integration) is a generator with a
+:class:`_Run` record. A run goes until it blocks — on a sleep, on children, on an
+integration working in the background — and then the next ready run goes.
+With a virtual clock, when nothing is ready the clock jumps to the next wake-up
+time, so Waits and retry backoffs take no real time but keep their order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aslrun import defaults
+from aslrun.clock import Clock, to_datetime
+from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, Invoke, Now, Sleep, Spawn, TaskReply, WaitAny
+from aslrun.engine import Engine, ExecutionTimedOut, Outcome
+from aslrun.errors import ExecutionFailed, StatesError
+from aslrun.history import history_to_json
+from aslrun.integrations.arn import parse_resource
+from aslrun.integrations.base import TaskRequest
+
+if TYPE_CHECKING:
+    from aslrun.interpreter import Interpreter
+    from aslrun.nodes import StateMachine
+
+__all__ = ["Execution", "ExecutionResult", "Listener"]
+
+#: a listener gets every event as it is recorded
+Listener = Callable[["Execution", Event], None]
+
+
+@dataclass
+class ExecutionResult:
+    """How an execution ended, with its full history."""
+
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    name: str = ""
+    execution_arn: str = ""
+    state_machine_arn: str = ""
+    start_time: float = 0.0
+    stop_time: float = 0.0
+    events: list[Event] = field(default_factory=list, repr=False)
+    variables: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The history as ``GetExecutionHistory`` shows it (payloads as JSON text)."""
+        return history_to_json(self.events)
+
+    def history_values(self) -> list[dict[str, Any]]:
+        """The history with payloads as JSON values (easier to assert on)."""
+        return history_to_json(self.events, parsed=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"status": "SUCCEEDED", "output": ...}`` or ``{"status": ..., "error": ..., "cause": ...}``."""
+        if self.status == "SUCCEEDED":
+            return {"status": self.status, "output": self.output}
+        return {"status": self.status, "error": self.error, "cause": self.cause}
+
+    def raise_for_status(self) -> ExecutionResult:
+        """Raise :class:`~aslrun.errors.ExecutionFailed` unless the execution succeeded."""
+        if not self.succeeded:
+            raise ExecutionFailed(self)
+        return self
+
+
+class _Run:
+    """Scheduler record for one generator."""
+
+    __slots__ = ("gen", "done", "outcome", "started", "waiting_on", "send", "throw", "seq", "parent",
+                 "cancelled", "label", "finished_seq", "resume")
+
+    def __init__(self, gen: Generator[Any, Any, Any], label: str = "", parent: _Run | None = None) -> None:
+        self.gen = gen
+        self.done = False
+        self.outcome: ChildOutcome | None = None
+        self.started = False
+        self.waiting_on: list[_Run] | None = None
+        self.send: Any = None
+        self.throw: BaseException | None = None
+        self.parent = parent
+        self.cancelled = False
+        self.label = label
+        self.finished_seq = 0
+        #: a run to resume with this run's result (an integration generator's Task)
+        self.resume: _Run | None = None
+
+
+class Execution:
+    """One execution of a state machine. Create it with :meth:`aslrun.Interpreter.start`."""
+
+    def __init__(
+        self,
+        interpreter: Interpreter,
+        machine: StateMachine,
+        engine: Engine,
+        input: Any,
+        name: str,
+        clock: Clock,
+        listeners: list[Listener],
+        history_limit: int | None = defaults.MAX_HISTORY_EVENTS,
+    ) -> None:
+        self.interpreter = interpreter
+        self.machine = machine
+        self.engine = engine
+        self.input = input
+        self.name = name
+        self.clock = clock
+        self.listeners = list(listeners)
+        self.history_limit = history_limit
+        self.events: list[Event] = []
+        self.child_events: dict[Any, list[Event]] = {}
+        self.result: ExecutionResult | None = None
+        self._ids = 0
+        self._ready: deque[_Run] = deque()
+        self._timers: list[tuple[float, int, _Run]] = []
+        self._seq = itertools.count()
+        self._finish_seq = itertools.count(1)
+        self._root: _Run | None = None
+        self._abort_requested: type[Aborted] | None = None
+        self._wake = threading.Event()
+        self._invocations: dict[str, int] = {}
+        self._background: int = 0
+        self._lock = threading.Lock()
+        self._completed: deque[tuple[_Run, Any, BaseException | None]] = deque()
+        self._event_cap = history_limit if history_limit is not None else float("inf")
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def execution_arn(self) -> str:
+        return self.engine.ctx.execution_arn
+
+    def abort(self) -> None:
+        """Stop the execution as StopExecution does (thread-safe; the run ends ABORTED)."""
+        self._abort_requested = Aborted
+        self._wake.set()
+
+    def run(self) -> ExecutionResult:
+        """Run to the end and return the result."""
+        if self.result is not None:
+            return self.result
+        start = self.clock.time()
+        root = _Run(self.engine.run(self.input), "execution")
+        self._root = root
+        timeout = self.machine.timeout_seconds
+        if timeout is not None:
+            heapq.heappush(self._timers, (start + timeout, next(self._seq), _TIMEOUT))
+        self._ready.append(root)
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self._abort_root(Aborted)
+        outcome: Outcome = root.outcome.value if root.outcome is not None else Outcome("ABORTED")
+        ctx = self.engine.ctx
+        self.result = ExecutionResult(
+            status=outcome.status,
+            output=outcome.output,
+            error=outcome.error,
+            cause=outcome.cause,
+            name=self.name,
+            execution_arn=ctx.execution_arn,
+            state_machine_arn=ctx.machine_arn,
+            start_time=start,
+            stop_time=self.clock.time(),
+            events=self.events,
+            variables=dict(root_variables(self.engine)),
+        )
+        return self.result
+
+    # ------------------------------------------------------------ scheduler
+
+    def _loop(self) -> None:
+        root = self._root
+        assert root is not None
+        while not root.done:
+            if self._abort_requested is not None:
+                kind, self._abort_requested = self._abort_requested, None
+                self._abort_root(kind)
+                continue
+            self._drain_completed()
+            if self._ready:
+                run = self._ready.popleft()
+                if not run.done and not run.cancelled:
+                    self._step(run)
+                continue
+            if self._timers:
+                moment, _, run = self._timers[0]
+                if self._background and not self.clock.virtual:
+                    # Wait for whichever comes first: the timer or a background result.
+                    self._wake.clear()
+                    self.clock.sleep_until(moment, self._wake)
+                    if self.clock.time() < moment:
+                        continue
+                elif self._background:
+                    # A virtual clock must not race ahead of real work in the background.
+                    self._wait_background()
+                    continue
+                else:
+                    self.clock.sleep_until(moment, self._wake)
+                    if self._abort_requested is not None:
+                        continue
+                heapq.heappop(self._timers)
+                if run is _TIMEOUT:
+                    self._abort_root(ExecutionTimedOut)
+                    continue
+                if run.done or run.cancelled or run.waiting_on is not _SLEEPING:
+                    continue
+                run.waiting_on = None
+                run.send = None
+                self._ready.append(run)
+                continue
+            if self._background:
+                self._wait_background()
+                continue
+            raise RuntimeError("aslrun internal error: every run is blocked and nothing can wake them")
+
+    def _wait_background(self) -> None:
+        self._wake.wait(0.5)
+        self._wake.clear()
+
+    def _drain_completed(self) -> None:
+        while self._completed:
+            run, value, exc = self._completed.popleft()
+            self._background -= 1
+            if run.done or run.cancelled:
+                continue
+            run.waiting_on = None
+            run.send, run.throw = value, exc
+            self._ready.append(run)
+
+    def _record(self, event: Event) -> None:
+        if event.child is not None:
+            bucket = self.child_events.setdefault(event.child, [])
+            event.id = len(bucket) + 1
+            event.timestamp = self.clock.time()
+            bucket.append(event)
+            return
+        self._ids += 1
+        event.id = self._ids
+        event.timestamp = self.clock.time()
+        self.events.append(event)
+        for listener in self.listeners:
+            listener(self, event)
+
+    def _finish(self, run: _Run, outcome: ChildOutcome) -> None:
+        run.done = True
+        run.outcome = outcome
+        run.finished_seq = next(self._finish_seq)
+        parent = run.parent
+        if run.resume is not None:
+            task = run.resume
+            if not task.done and not task.cancelled:
+                task.waiting_on = None
+                if outcome.ok:
+                    task.send, task.throw = outcome.value, None
+                elif outcome.aborted:
+                    return
+                else:
+                    task.send, task.throw = None, outcome.extra.get("exception") or StatesError(
+                        outcome.error, outcome.cause)
+                self._ready.append(task)
+            return
+        if parent is not None and parent.waiting_on is not None and parent.waiting_on is not _SLEEPING \
+                and run in parent.waiting_on:
+            parent.waiting_on = None
+            parent.send = run
+            self._ready.append(parent)
+
+    def _step(self, run: _Run) -> None:
+        gen = run.gen
+        send, exc = run.send, run.throw
+        run.send = run.throw = None
+        run.started = True
+        record = self._record
+        while True:
+            try:
+                item = gen.throw(exc) if exc is not None else gen.send(send)
+            except StopIteration as stop:
+                self._finish(run, ChildOutcome(ok=True, value=stop.value))
+                return
+            except StatesError as err:
+                self._finish(run, ChildOutcome(ok=False, error=err.error, cause=err.cause,
+                                               extra={"exception": err}))
+                return
+            except Aborted:
+                self._finish(run, ChildOutcome(ok=False, aborted=True))
+                return
+            exc = None
+            send = None
+            kind = type(item)
+            if kind is Event:
+                if self._ids + 1 >= self._event_cap and item.child is None and item.type not in _FINAL_TYPES:
+                    # AWS: event number 25,000 must be the execution's end, else it is ExecutionFailed.
+                    self._history_limit_reached()
+                    return
+                record(item)
+                if self._abort_requested is not None:
+                    # Let the loop stop the execution between two events.
+                    self._ready.appendleft(run)
+                    return
+                continue
+            if kind is Invoke:
+                outcome = self._invoke(run, item)
+                if outcome is _BLOCKED:
+                    return
+                if isinstance(outcome, BaseException):
+                    exc = outcome
+                else:
+                    send = outcome
+                continue
+            if kind is Sleep:
+                run.waiting_on = _SLEEPING
+                heapq.heappush(self._timers, (self.clock.time() + item.seconds, next(self._seq), run))
+                return
+            if kind is Now:
+                send = to_datetime(self.clock.time())
+                continue
+            if kind is Spawn:
+                child = _Run(item.run, item.label, run)
+                self._ready.append(child)
+                send = child
+                continue
+            if kind is WaitAny:
+                finished = [h for h in item.handles if h.done]
+                if finished:
+                    send = min(finished, key=lambda h: h.finished_seq)
+                    continue
+                run.waiting_on = list(item.handles)
+                return
+            if kind is Cancel:
+                self._cancel(item.handle)
+                continue
+            exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
+
+    # ------------------------------------------------------------ cancelling
+
+    def _cancel(self, run: _Run) -> None:
+        if run.done:
+            return
+        run.cancelled = True
+        if not run.started:
+            run.gen.close()
+            run.done = True
+            run.outcome = ChildOutcome(ok=False, aborted=True)
+            return
+        self._unwind(run, Aborted())
+
+    def _unwind(self, run: _Run, exc: BaseException) -> Any:
+        """Throw ``exc`` into a run and finish it synchronously (events and nested cancels only)."""
+        gen = run.gen
+        run.waiting_on = None
+        send: Any = None
+        while True:
+            try:
+                item = gen.throw(exc) if exc is not None else gen.send(send)
+            except StopIteration as stop:
+                run.done = True
+                run.outcome = ChildOutcome(ok=True, value=stop.value)
+                return stop.value
+            except (Aborted, StatesError):
+                run.done = True
+                run.outcome = ChildOutcome(ok=False, aborted=True)
+                return None
+            exc = None
+            send = None
+            kind = type(item)
+            if kind is Event:
+                self._record(item)
+            elif kind is Cancel:
+                self._cancel(item.handle)
+            elif kind is Now:
+                send = to_datetime(self.clock.time())
+            else:
+                exc = Aborted()
+
+    def _history_limit_reached(self) -> None:
+        """Stop everything and end the execution with AWS's history-limit failure."""
+        root = self._root
+        assert root is not None
+        self._ready.clear()
+        self._timers.clear()
+        cause = f"The execution reached the maximum number of history events ({self.history_limit})."
+        final = Event("ExecutionFailed", "executionFailedEventDetails",
+                      {"error": "States.Runtime", "cause": cause}, self._ids)
+        self._record(final)
+        root.gen.close()
+        root.done = True
+        root.outcome = ChildOutcome(ok=True, value=Outcome("FAILED", error="States.Runtime", cause=cause))
+
+    def _abort_root(self, kind: type[Aborted]) -> None:
+        root = self._root
+        assert root is not None
+        if root.done:
+            return
+        self._ready.clear()
+        value = self._unwind(root, kind())
+        root.done = True
+        root.outcome = ChildOutcome(ok=True, value=value if isinstance(value, Outcome) else Outcome("ABORTED"))
+
+    # ------------------------------------------------------------ tasks
+
+    def _invoke(self, run: _Run, item: Invoke) -> Any:
+        resource = parse_resource(item.resource)
+        registry = self.interpreter.integrations
+        try:
+            integration = registry.resolve(resource)
+        except Exception as exc:
+            return StatesError("States.Runtime", str(exc))
+        if integration is None:
+            return StatesError(
+                "States.Runtime",
+                f"No integration handles the resource '{item.resource}' (Task state '{item.state_name}'). "
+                "Mock it with --mock-config FILE --test-case NAME, or install or register an integration "
+                "for it in the 'aslrun.integrations' entry-point group.",
+            )
+        count = self._invocations.get(item.state_name, 0)
+        self._invocations[item.state_name] = count + 1
+        request = TaskRequest(
+            resource=resource,
+            parameters=item.parameters,
+            state_name=item.state_name,
+            invocation=count,
+            timeout_seconds=item.timeout_seconds,
+            heartbeat_seconds=item.heartbeat_seconds,
+            credentials=item.credentials,
+            context=item.context,
+            machine_name=self.machine.name,
+            execution_arn=self.execution_arn,
+            scope=item.scope,
+        )
+        try:
+            reply = integration.invoke(request)
+        except StatesError as err:
+            return err
+        except Exception as exc:  # an integration bug must not crash the execution
+            return StatesError("States.TaskFailed", f"The {integration.name} integration raised "
+                                                    f"{type(exc).__name__}: {exc}")
+        if isinstance(reply, Generator):
+            sub = _Run(_as_reply(reply), f"{item.state_name}:invoke", None)
+            sub.resume = run
+            run.waiting_on = [sub]
+            self._ready.append(sub)
+            return _BLOCKED
+        return reply if isinstance(reply, TaskReply) else TaskReply(reply)
+
+
+def _as_reply(gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    value = yield from gen
+    return value if isinstance(value, TaskReply) else TaskReply(value)
+
+
+def root_variables(engine: Engine) -> dict[str, Any]:
+    return getattr(engine, "root_variables", {}) or {}
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_FINAL_TYPES = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
+_BLOCKED = _Marker("BLOCKED")
+_SLEEPING: Any = _Marker("SLEEPING")
+_TIMEOUT: Any = _Marker("TIMEOUT")

@@ -1,0 +1,124 @@
+"""Where a JSONPath-mode path reads from: the input (``$``), the context (``$$``) or a variable (``$name``).
+
+:class:`Env` is what every compiled expression is evaluated against. The context
+object is built only when an expression asks for it, because most states never do.
+"""
+
+from __future__ import annotations
+
+import random
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aslrun.expressions.jsonpath import JsonPath, PathNotFound, compile_path
+
+__all__ = ["Env", "ValuePath", "compile_value_path", "is_variable_path"]
+
+
+class Env:
+    """The data an expression sees: state input, variables, and a lazily built context object."""
+
+    __slots__ = ("input", "variables", "rng", "_context", "_context_factory")
+
+    def __init__(
+        self,
+        input: Any,
+        variables: Mapping[str, Any] | None = None,
+        context: Any = None,
+        context_factory: Callable[[], Any] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.input = input
+        self.variables: Mapping[str, Any] = variables if variables is not None else {}
+        #: the execution's random source (States.UUID, States.MathRandom); owned by the interpreter
+        self.rng = rng if rng is not None else random.Random()
+        self._context = context
+        self._context_factory = context_factory
+
+    @property
+    def context(self) -> Any:
+        if self._context is None and self._context_factory is not None:
+            self._context = self._context_factory()
+        return self._context
+
+    def with_input(self, value: Any) -> Env:
+        """The same variables and context, another input."""
+        return Env(value, self.variables, self._context, self._context_factory, self.rng)
+
+
+def is_variable_path(text: str) -> bool:
+    """``$name...`` (a variable reference) as opposed to ``$``, ``$.x``, ``$[0]`` or ``$$``."""
+    return len(text) > 1 and text[0] == "$" and text[1] not in ".[$"
+
+
+class ValuePath:
+    """A compiled path with its source. ``get(env)`` returns the selected value.
+
+    Raises :class:`PathNotFound` when a definite path selects nothing (or the
+    variable is not defined).
+    """
+
+    __slots__ = ("text", "source", "variable", "path", "definite")
+
+    def __init__(self, text: str, source: str, path: JsonPath, variable: str | None = None) -> None:
+        self.text = text
+        self.source = source
+        self.path = path
+        self.variable = variable
+        self.definite = path.definite
+
+    def __repr__(self) -> str:
+        return f"ValuePath({self.text!r})"
+
+    def get(self, env: Env) -> Any:
+        source = self.source
+        if source == "input":
+            return self.path.evaluate(env.input)
+        if source == "context":
+            return self.path.evaluate(env.context)
+        name = self.variable
+        variables = env.variables
+        if name not in variables:
+            raise PathNotFound(f"The variable '{name}' is not defined")
+        return self.path.evaluate(variables[name])
+
+    def exists(self, env: Env) -> bool:
+        try:
+            self.get(env)
+        except PathNotFound:
+            return False
+        return True
+
+
+def compile_value_path(text: str, allow_context: bool = True, allow_variables: bool = True) -> ValuePath:
+    """Compile ``$...``, ``$$...`` or ``$var...``.
+
+    Raises :class:`aslrun.expressions.jsonpath.PathSyntaxError` for bad syntax or a
+    source that the field does not allow.
+    """
+    from aslrun.expressions.jsonpath import PathSyntaxError
+
+    if not isinstance(text, str) or not text.startswith("$"):
+        raise PathSyntaxError("a path must start with '$'", str(text))
+    if text.startswith("$$"):
+        if not allow_context:
+            raise PathSyntaxError("this field cannot refer to the context object ('$$')", text)
+        return ValuePath(text, "context", compile_path(text[1:]))
+    if is_variable_path(text):
+        if not allow_variables:
+            raise PathSyntaxError("this field cannot refer to a variable", text)
+        end = len(text)
+        for i in range(1, len(text)):
+            if text[i] in ".[":
+                end = i
+                break
+        name = text[1:end]
+        if not _is_identifier(name):
+            raise PathSyntaxError(f"{name!r} is not a valid variable name", text)
+        return ValuePath(text, "variable", compile_path("$" + text[end:]), variable=name)
+    return ValuePath(text, "input", compile_path(text))
+
+
+def _is_identifier(name: str) -> bool:
+    return bool(name) and (name[0].isidentifier()) and ("_" + name[1:]).isidentifier()

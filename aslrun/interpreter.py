@@ -1,0 +1,150 @@
+"""The hub: settings, clock choice, randomness and the integration registry.
+
+One :class:`Interpreter` holds everything an execution needs that is not the
+definition itself. Nothing mutable lives at module level; two interpreters with
+different settings can run side by side.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterable
+
+from typing import Any
+
+from aslrun import defaults
+from aslrun.clock import Clock, SystemClock, VirtualClock
+from aslrun.context import ContextFactory
+from aslrun.engine import Engine
+from aslrun.errors import InputError
+from aslrun.execution import Execution, ExecutionResult, Listener
+from aslrun.integrations.base import Integration
+from aslrun.integrations.registry import IntegrationRegistry
+from aslrun.nodes import StateMachine, TaskState
+from aslrun.parser import parse
+from aslrun.source import read_definition
+
+__all__ = ["Interpreter"]
+
+_CLOCKS = ("auto", "virtual", "real")
+
+
+class Interpreter:
+    """Loads state machines and runs executions of them.
+
+    :param clock: ``"auto"`` (virtual unless a Task talks to a real remote system),
+        ``"virtual"``, ``"real"``, or a :class:`~aslrun.clock.Clock` instance.
+    :param integrations: integrations tried before the ``aslrun.integrations`` plugins.
+    :param load_plugins: load plugins from the entry-point group.
+    :param seed: seed for the execution's randomness (retry jitter, UUIDs, unseeded
+        ``States.MathRandom``), for reproducible runs.
+    :param history_limit: maximum history events (AWS: 25,000); ``None`` lifts it.
+    :param check_payload_limits: enforce the 256 KiB payload limit (``States.DataLimitExceeded``).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: str | Clock = "auto",
+        integrations: Iterable[Integration] = (),
+        load_plugins: bool = True,
+        seed: int | None = None,
+        region: str = defaults.REGION,
+        account: str = defaults.ACCOUNT_ID,
+        partition: str = defaults.PARTITION,
+        role_arn: str = defaults.ROLE_ARN,
+        history_limit: int | None = defaults.MAX_HISTORY_EVENTS,
+        check_payload_limits: bool = True,
+    ) -> None:
+        if isinstance(clock, str) and clock not in _CLOCKS:
+            raise InputError(f"unknown clock {clock!r}: use one of {', '.join(_CLOCKS)}")
+        self.clock = clock
+        self.integrations = IntegrationRegistry(integrations, load_plugins=load_plugins, owner=self)
+        self.seed = seed
+        self._seeder = random.Random(seed)
+        self.region = region
+        self.account = account
+        self.partition = partition
+        self.role_arn = role_arn
+        self.history_limit = history_limit
+        self.check_payload_limits = check_payload_limits
+
+    # ------------------------------------------------------------ loading
+
+    def load(self, source: Any, name: str | None = None, validate: bool = True) -> StateMachine:
+        """Read, validate and compile a definition (dict, JSON/YAML text, or a path).
+
+        ``name`` is the state machine's name (default: the file's stem, else ``StateMachine``).
+        Raises :class:`~aslrun.errors.DefinitionError` listing every problem.
+        """
+        if isinstance(source, StateMachine):
+            return source
+        src = read_definition(source, None)
+        machine_name = name or (src.path.stem if src.path is not None else "StateMachine")
+        return parse(src.value, name=machine_name, source_name=src.name, validate=validate)
+
+    # ------------------------------------------------------------ running
+
+    def choose_clock(self, machine: StateMachine) -> Clock:
+        """The clock for one execution of ``machine``."""
+        if not isinstance(self.clock, str):
+            return self.clock
+        if self.clock == "virtual":
+            return VirtualClock()
+        if self.clock == "real":
+            return SystemClock()
+        for state in machine.all_states().values():
+            if isinstance(state, TaskState):
+                integration = self.integrations.resolve(state.resource)
+                if integration is not None and getattr(integration, "remote", False):
+                    return SystemClock()
+        return VirtualClock()
+
+    def start(
+        self,
+        machine: StateMachine | Any,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        listeners: Iterable[Listener] = (),
+        context: dict[str, Any] | None = None,
+    ) -> Execution:
+        """Prepare an execution; call :meth:`Execution.run` to run it."""
+        machine = self.load(machine)
+        if input is None:
+            input = {}
+        rng = random.Random(self._seeder.getrandbits(64))
+        execution_name = name or str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if not 1 <= len(execution_name) <= defaults.MAX_NAME_LENGTH:
+            raise InputError(f"an execution name must be 1 to {defaults.MAX_NAME_LENGTH} characters long")
+        clock = self.choose_clock(machine)
+        ctx = ContextFactory(
+            machine.name,
+            execution_name,
+            input,
+            clock.time(),
+            role_arn=self.role_arn,
+            region=self.region,
+            account=self.account,
+            partition=self.partition,
+            extra=context,
+        )
+        engine = Engine(machine, ctx, rng, region=self.region, check_payload_limits=self.check_payload_limits)
+        return Execution(self, machine, engine, input, execution_name, clock, list(listeners), self.history_limit)
+
+    def run(
+        self,
+        machine: StateMachine | Any,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        listeners: Iterable[Listener] = (),
+        context: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Run an execution to the end and return its result."""
+        return self.start(machine, input, name=name, listeners=listeners, context=context).run()
+
+
+
+

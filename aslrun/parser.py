@@ -1,0 +1,376 @@
+"""Definition dict -> :class:`~aslrun.nodes.StateMachine`, compiling every expression.
+
+The static checks live in :mod:`aslrun.validate`; :func:`parse` runs them first and
+refuses to build a machine that has any error. Compiling can still find problems
+the validator does not know about (it is the last word on expression syntax), and
+those become diagnostics too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aslrun import defaults
+from aslrun.dataflow import Template, compile_dollar_value, compile_template
+from aslrun.errors import DefinitionError, Diagnostic
+from aslrun.expressions.access import ValuePath, compile_value_path
+from aslrun.expressions.jsonpath import PathSyntaxError
+from aslrun.nodes import (
+    NULL,
+    Catcher,
+    ChoiceBranch,
+    ChoiceState,
+    FailState,
+    MapState,
+    ParallelState,
+    PassState,
+    Retrier,
+    State,
+    StateMachine,
+    States,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+
+__all__ = ["parse", "pointer_join"]
+
+
+def pointer_join(base: str, *parts: str | int) -> str:
+    """Append RFC 6901 reference tokens to a JSON Pointer."""
+    out = base.rstrip("/") if base != "/" else ""
+    for part in parts:
+        token = str(part).replace("~", "~0").replace("/", "~1")
+        out += "/" + token
+    return out or "/"
+
+
+class _Compiler:
+    def __init__(self, machine_language: str) -> None:
+        self.machine_language = machine_language
+        self.diagnostics: list[Diagnostic] = []
+
+    # ------------------------------------------------------------ helpers
+
+    def problem(self, pointer: str, state: str | None, message: str, code: str = "SCHEMA_VALIDATION_FAILED") -> None:
+        self.diagnostics.append(Diagnostic(code=code, message=message, location=pointer, state=state))
+
+    def guard(self, pointer: str, state: str | None, fn: Callable[[], Any]) -> Any:
+        """Run a compile step; turn syntax errors into diagnostics."""
+        from aslrun.expressions.intrinsics import IntrinsicSyntaxError
+
+        try:
+            return fn()
+        except PathSyntaxError as exc:
+            self.problem(pointer, state, f"Invalid JSONPath: {exc}", "INVALID_JSONPATH")
+        except IntrinsicSyntaxError as exc:
+            self.problem(pointer, state, f"Invalid intrinsic function call: {exc}", "INVALID_INTRINSIC")
+        return None
+
+    def path(self, raw: Mapping[str, Any], key: str, pointer: str, state: str, *, reference: bool = False,
+             allow_context: bool = True, allow_variables: bool = True) -> Any:
+        if key not in raw:
+            return None
+        text = raw[key]
+        if text is None:
+            return NULL
+        if not isinstance(text, str):
+            self.problem(pointer_join(pointer, key), state, f"The field '{key}' must be a path string.")
+            return None
+        if text == "$" and not reference:
+            return None  # the identity path: same as absent
+
+        def build() -> ValuePath:
+            vp = compile_value_path(text, allow_context=allow_context, allow_variables=allow_variables)
+            if reference and (not vp.definite or vp.path.function is not None):
+                raise PathSyntaxError(
+                    "a reference path may only use '.name', ['name'] and [index] steps", text
+                )
+            return vp
+
+        return self.guard(pointer_join(pointer, key), state, build)
+
+    def template(self, raw: Mapping[str, Any], key: str, pointer: str, state: str) -> Template | None:
+        if key not in raw:
+            return None
+        return self.guard(pointer_join(pointer, key), state, lambda: compile_template(raw[key]))
+
+    def dollar_value(self, raw: Mapping[str, Any], key: str, pointer: str, state: str) -> Any:
+        if key not in raw:
+            return None
+        text = raw[key]
+        if not isinstance(text, str):
+            self.problem(pointer_join(pointer, key), state, f"The field '{key}' must be a string.")
+            return None
+        return self.guard(pointer_join(pointer, key), state, lambda: compile_dollar_value(key, text))
+
+    # ------------------------------------------------------------ structure
+
+    def states(self, raw: Mapping[str, Any], pointer: str, language: str) -> States:
+        states_raw = raw.get("States") or {}
+        compiled: dict[str, State] = {}
+        for name, sraw in states_raw.items():
+            if isinstance(sraw, Mapping):
+                node = self.state(name, sraw, pointer_join(pointer, "States", name), language)
+                if node is not None:
+                    compiled[name] = node
+        return States(
+            start_at=raw.get("StartAt", ""),
+            states=compiled,
+            query_language=language,
+            comment=raw.get("Comment"),
+            pointer=pointer,
+        )
+
+    def state(self, name: str, raw: Mapping[str, Any], pointer: str, inherited: str) -> State | None:
+        language = raw.get("QueryLanguage", inherited)
+        kind = raw.get("Type")
+        builder = _BUILDERS.get(kind)  # type: ignore[arg-type]
+        if builder is None:
+            return None
+        common: dict[str, Any] = {
+            "name": name,
+            "type": kind,
+            "pointer": pointer,
+            "query_language": language,
+            "comment": raw.get("Comment"),
+            "next": raw.get("Next"),
+            "end": bool(raw.get("End", False)),
+            "raw": raw,
+        }
+        if language == "JSONata":
+            self.problem(
+                pointer, name,
+                "JSONata states are not supported by this version of aslrun yet.",
+                "UNSUPPORTED_FEATURE",
+            )
+            return None
+        if kind != "Fail":
+            common["input_path"] = self.path(raw, "InputPath", pointer, name)
+            common["output_path"] = self.path(raw, "OutputPath", pointer, name)
+        if "Assign" in raw:
+            common["assign"] = self.template(raw, "Assign", pointer, name)
+        return builder(self, raw, pointer, name, common)
+
+    def retriers(self, raw: Mapping[str, Any], pointer: str) -> tuple[Retrier, ...]:
+        out = []
+        for i, r in enumerate(raw.get("Retry") or ()):
+            if not isinstance(r, Mapping):
+                continue
+            out.append(
+                Retrier(
+                    error_equals=tuple(r.get("ErrorEquals") or ()),
+                    interval_seconds=r.get("IntervalSeconds", defaults.RETRY_INTERVAL_SECONDS),
+                    max_attempts=r.get("MaxAttempts", defaults.RETRY_MAX_ATTEMPTS),
+                    backoff_rate=r.get("BackoffRate", defaults.RETRY_BACKOFF_RATE),
+                    max_delay_seconds=r.get("MaxDelaySeconds"),
+                    jitter=r.get("JitterStrategy", "NONE"),
+                    pointer=pointer_join(pointer, "Retry", i),
+                )
+            )
+        return tuple(out)
+
+    def catchers(self, raw: Mapping[str, Any], pointer: str, state: str) -> tuple[Catcher, ...]:
+        out = []
+        for i, c in enumerate(raw.get("Catch") or ()):
+            if not isinstance(c, Mapping):
+                continue
+            cp = pointer_join(pointer, "Catch", i)
+            out.append(
+                Catcher(
+                    error_equals=tuple(c.get("ErrorEquals") or ()),
+                    next=c.get("Next", ""),
+                    result_path=self.path(c, "ResultPath", cp, state, reference=True, allow_context=False,
+                                          allow_variables=False),
+                    assign=self.template(c, "Assign", cp, state),
+                    pointer=cp,
+                )
+            )
+        return tuple(out)
+
+    def result_path(self, raw: Mapping[str, Any], pointer: str, state: str) -> Any:
+        return self.path(raw, "ResultPath", pointer, state, reference=True, allow_context=False,
+                         allow_variables=False)
+
+
+def _pass(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    return PassState(
+        **common,
+        has_result="Result" in raw,
+        result=raw.get("Result"),
+        parameters=c.template(raw, "Parameters", pointer, name),
+        result_path=c.result_path(raw, pointer, name),
+    )
+
+
+def _task(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    return TaskState(
+        **common,
+        resource=raw.get("Resource", ""),
+        parameters=c.template(raw, "Parameters", pointer, name),
+        result_selector=c.template(raw, "ResultSelector", pointer, name),
+        result_path=c.result_path(raw, pointer, name),
+        retry=c.retriers(raw, pointer),
+        catch=c.catchers(raw, pointer, name),
+        timeout_seconds=raw.get("TimeoutSeconds"),
+        timeout_seconds_path=c.path(raw, "TimeoutSecondsPath", pointer, name, reference=True),
+        heartbeat_seconds=raw.get("HeartbeatSeconds"),
+        heartbeat_seconds_path=c.path(raw, "HeartbeatSecondsPath", pointer, name, reference=True),
+        credentials=c.template(raw, "Credentials", pointer, name),
+    )
+
+
+def _choice(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    from aslrun.expressions.choice import compile_condition
+
+    branches = []
+    for i, rule in enumerate(raw.get("Choices") or ()):
+        rp = pointer_join(pointer, "Choices", i)
+        condition, diags = compile_condition(rule, rp, name, True)
+        c.diagnostics.extend(d for d in diags if d.severity == "ERROR")
+        if condition is None or not isinstance(rule, Mapping):
+            continue
+        branches.append(
+            ChoiceBranch(
+                condition=condition,
+                next=rule.get("Next", ""),
+                assign=c.template(rule, "Assign", rp, name),
+                pointer=rp,
+            )
+        )
+    return ChoiceState(**common, choices=tuple(branches), default=raw.get("Default"))
+
+
+def _wait(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    from aslrun.expressions.timestamps import parse_timestamp
+
+    timestamp = None
+    if "Timestamp" in raw:
+        timestamp = parse_timestamp(raw["Timestamp"]) if isinstance(raw["Timestamp"], str) else None
+        if timestamp is None:
+            c.problem(pointer_join(pointer, "Timestamp"), name, "String does not match RFC3339 timestamp")
+    return WaitState(
+        **common,
+        seconds=raw.get("Seconds"),
+        seconds_path=c.path(raw, "SecondsPath", pointer, name, reference=True),
+        timestamp=timestamp,
+        timestamp_path=c.path(raw, "TimestampPath", pointer, name, reference=True),
+    )
+
+
+def _succeed(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    return SucceedState(**common)
+
+
+def _fail(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    return FailState(
+        **common,
+        error=raw.get("Error"),
+        cause=raw.get("Cause"),
+        error_path=c.dollar_value(raw, "ErrorPath", pointer, name),
+        cause_path=c.dollar_value(raw, "CausePath", pointer, name),
+    )
+
+
+def _parallel(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    branches = tuple(
+        c.states(b, pointer_join(pointer, "Branches", i), c.machine_language)
+        for i, b in enumerate(raw.get("Branches") or ())
+        if isinstance(b, Mapping)
+    )
+    return ParallelState(
+        **common,
+        branches=branches,
+        parameters=c.template(raw, "Parameters", pointer, name),
+        result_selector=c.template(raw, "ResultSelector", pointer, name),
+        result_path=c.result_path(raw, pointer, name),
+        retry=c.retriers(raw, pointer),
+        catch=c.catchers(raw, pointer, name),
+    )
+
+
+def _map(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    key = "ItemProcessor" if "ItemProcessor" in raw else "Iterator"
+    proc_raw = raw.get(key) or {}
+    config = proc_raw.get("ProcessorConfig") or {}
+    processor = c.states(proc_raw, pointer_join(pointer, key), c.machine_language)
+    selector_key = "ItemSelector" if "ItemSelector" in raw else "Parameters"
+    batcher = raw.get("ItemBatcher")
+    compiled_batcher = None
+    if isinstance(batcher, Mapping):
+        bp = pointer_join(pointer, "ItemBatcher")
+        compiled_batcher = {
+            "MaxItemsPerBatch": batcher.get("MaxItemsPerBatch"),
+            "MaxItemsPerBatchPath": c.path(batcher, "MaxItemsPerBatchPath", bp, name, reference=True),
+            "MaxInputBytesPerBatch": batcher.get("MaxInputBytesPerBatch"),
+            "MaxInputBytesPerBatchPath": c.path(batcher, "MaxInputBytesPerBatchPath", bp, name, reference=True),
+            "BatchInput": c.template(batcher, "BatchInput", bp, name),
+        }
+    return MapState(
+        **common,
+        processor=processor,
+        mode=config.get("Mode", "INLINE"),
+        execution_type=config.get("ExecutionType"),
+        items_path=c.path(raw, "ItemsPath", pointer, name, reference=True),
+        item_selector=c.template(raw, selector_key, pointer, name),
+        item_batcher=compiled_batcher,
+        item_reader=raw.get("ItemReader"),
+        result_writer=raw.get("ResultWriter"),
+        max_concurrency=raw.get("MaxConcurrency", 0),
+        max_concurrency_path=c.path(raw, "MaxConcurrencyPath", pointer, name, reference=True),
+        tolerated_failure_count=raw.get("ToleratedFailureCount"),
+        tolerated_failure_count_path=c.path(raw, "ToleratedFailureCountPath", pointer, name, reference=True),
+        tolerated_failure_percentage=raw.get("ToleratedFailurePercentage"),
+        tolerated_failure_percentage_path=c.path(raw, "ToleratedFailurePercentagePath", pointer, name,
+                                                 reference=True),
+        label=raw.get("Label"),
+        result_selector=c.template(raw, "ResultSelector", pointer, name),
+        result_path=c.result_path(raw, pointer, name),
+        retry=c.retriers(raw, pointer),
+        catch=c.catchers(raw, pointer, name),
+    )
+
+
+_BUILDERS: dict[str, Callable[[_Compiler, Mapping[str, Any], str, str, dict[str, Any]], State]] = {
+    "Pass": _pass,
+    "Task": _task,
+    "Choice": _choice,
+    "Wait": _wait,
+    "Succeed": _succeed,
+    "Fail": _fail,
+    "Parallel": _parallel,
+    "Map": _map,
+}
+
+
+def parse(definition: Any, name: str = "StateMachine", source_name: str | None = None,
+          validate: bool = True) -> StateMachine:
+    """Validate and compile a definition dict. Raises :class:`DefinitionError` listing every problem."""
+    diagnostics: list[Diagnostic] = []
+    if validate:
+        from aslrun.validate import validate_definition
+
+        diagnostics = [d for d in validate_definition(definition) if d.severity == "ERROR"]
+        if diagnostics:
+            raise DefinitionError(diagnostics, source_name)
+    if not isinstance(definition, Mapping):
+        raise DefinitionError(
+            [Diagnostic("SCHEMA_VALIDATION_FAILED", "A state machine definition must be a JSON object.", "/")],
+            source_name,
+        )
+    language = definition.get("QueryLanguage", "JSONPath")
+    compiler = _Compiler(language)
+    body = compiler.states(definition, "", language)
+    if compiler.diagnostics:
+        raise DefinitionError(compiler.diagnostics, source_name)
+    return StateMachine(
+        body=body,
+        definition=definition,
+        name=name,
+        timeout_seconds=definition.get("TimeoutSeconds"),
+        query_language=language,
+        comment=definition.get("Comment"),
+        version=definition.get("Version"),
+        source_name=source_name,
+    )
