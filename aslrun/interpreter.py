@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterable
-
 from typing import Any
 
 from aslrun import defaults

@@ -7,7 +7,6 @@ object is built only when an expression asks for it, because most states never d
 from __future__ import annotations
 
 import random
-
 from collections.abc import Callable, Mapping
 from typing import Any
 
