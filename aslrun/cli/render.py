@@ -25,6 +25,16 @@ def _short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 120:
+        return f"{seconds:.2f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 class LiveView:
     """Prints states as they are entered and exited, with timings, on a (stderr) console.
 
@@ -41,7 +51,6 @@ class LiveView:
         self.suppressed = 0
         self._entered: dict[tuple[Any, ...], float] = {}
         self._last_note = 0.0
-        self._started = time.monotonic()
 
     def __call__(self, execution: Execution, event: Event) -> None:
         etype = event.type
@@ -50,7 +59,7 @@ class LiveView:
         indent = "  " * depth
         if etype.endswith("StateEntered"):
             self.transitions += 1
-            self._entered[scope] = time.monotonic()
+            self._entered[scope] = event.timestamp
             if self._room():
                 name = scope[-1] if scope else "?"
                 kind = etype[: -len("StateEntered")]
@@ -58,10 +67,10 @@ class LiveView:
             return
         if etype.endswith("StateExited"):
             began = self._entered.pop(scope, None)
-            took = (time.monotonic() - began) * 1000 if began is not None else 0.0
+            took = (event.timestamp - began) if began is not None else 0.0
             if self._room():
                 name = scope[-1] if scope else "?"
-                line = Text.assemble((indent + "✓ ", "green"), (str(name), "bold"), (f"  {took:.1f} ms", "dim"))
+                line = Text.assemble((indent + "✓ ", "green"), (str(name), "bold"), (f"  {_duration(took)}", "dim"))
                 if self.show_data and event.details is not None:
                     line.append("  → " + _short(event.details.get("output")), style="dim")
                 self._print(line)
@@ -98,12 +107,13 @@ class LiveView:
 
     def finish(self, result: ExecutionResult) -> None:
         """The closing line: status, duration, number of states and events."""
-        took = (result.stop_time - result.start_time) * 1000
+        took = result.stop_time - result.start_time
         style = _STATUS_STYLE.get(result.status, "bold")
         text = Text.assemble(
             (result.status, style),
             (f"  {result.name}  ", "dim"),
-            (f"{self.transitions} states, {len(result.events)} events, {took:.1f} ms (execution clock)", "dim"),
+            (f"{self.transitions} states, {len(result.events)} events, {_duration(took)} on the execution clock",
+             "dim"),
         )
         if self.suppressed:
             text.append(f"  ({self.suppressed} lines not shown)", style="dim")
