@@ -483,8 +483,11 @@ class Engine:
         rtype, rname = resource_type_and_name(state.resource)
         is_lambda_arn = rtype == "lambda-arn"
         retries = 0
+        token = None
+        if state.resource.endswith(".waitForTaskToken"):
+            token = "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))
         while True:
-            env = self.env(frame, state, value, ev, retry_count=retries)
+            env = self.env(frame, state, value, ev, retry_count=retries, task_token=token)
             task_failed_event = False
             try:
                 try:
@@ -536,6 +539,7 @@ class Engine:
                         timeout_seconds=timeout,
                         heartbeat_seconds=heartbeat,
                         credentials=credentials,
+                        task_token=token,
                         context=env.context,
                         scope=frame.scope + (state.name,),
                     )
@@ -600,6 +604,13 @@ class Engine:
                            is_lambda_arn: bool) -> Gen:
         details: dict[str, Any] = {}
         kind = err.extra.get("event")
+        if kind is None and err.error == "States.Timeout":
+            kind = "TaskTimedOut"
+        for extra_type, extra_key, extra_details in err.extra.get("events", ()):
+            extra_ev = Event(extra_type, extra_key, {"resourceType": rtype, "resource": rname, **(extra_details or {})},
+                             frame.last, frame.scope + (state.name,), frame.child)
+            yield extra_ev
+            frame.last = extra_ev.id
         if is_lambda_arn:
             etype = {"TaskTimedOut": "LambdaFunctionTimedOut"}.get(kind or "", "LambdaFunctionFailed")
             key = etype[0].lower() + etype[1:] + "EventDetails"

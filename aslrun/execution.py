@@ -26,6 +26,7 @@ from aslrun.errors import ExecutionFailed, StatesError
 from aslrun.history import history_to_json
 from aslrun.integrations.arn import parse_resource
 from aslrun.integrations.base import TaskRequest
+from aslrun.integrations.mock import NOT_MOCKED
 
 if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
@@ -219,6 +220,9 @@ class Execution:
                 if run is _TIMEOUT:
                     self._abort_root(ExecutionTimedOut)
                     continue
+                if isinstance(run, _Deadline):
+                    self._task_timed_out(run)
+                    continue
                 if run.done or run.cancelled or run.waiting_on is not _SLEEPING:
                     continue
                 run.waiting_on = None
@@ -389,6 +393,17 @@ class Execution:
             else:
                 exc = Aborted()
 
+    def _task_timed_out(self, deadline: _Deadline) -> None:
+        """A Task's TimeoutSeconds passed while its integration was still working."""
+        sub, task = deadline.sub, deadline.task
+        if sub.done or task.done or task.cancelled:
+            return
+        sub.resume = None
+        self._cancel(sub)
+        task.waiting_on = None
+        task.send, task.throw = None, StatesError("States.Timeout", None, extra={"event": "TaskTimedOut"})
+        self._ready.append(task)
+
     def _history_limit_reached(self) -> None:
         """Stop everything and end the execution with AWS's history-limit failure."""
         root = self._root
@@ -417,18 +432,6 @@ class Execution:
 
     def _invoke(self, run: _Run, item: Invoke) -> Any:
         resource = parse_resource(item.resource)
-        registry = self.interpreter.integrations
-        try:
-            integration = registry.resolve(resource)
-        except Exception as exc:
-            return StatesError("States.Runtime", str(exc))
-        if integration is None:
-            return StatesError(
-                "States.Runtime",
-                f"No integration handles the resource '{item.resource}' (Task state '{item.state_name}'). "
-                "Mock it with --mock-config FILE --test-case NAME, or install or register an integration "
-                "for it in the 'aslrun.integrations' entry-point group.",
-            )
         count = self._invocations.get(item.state_name, 0)
         self._invocations[item.state_name] = count + 1
         request = TaskRequest(
@@ -444,6 +447,32 @@ class Execution:
             execution_arn=self.execution_arn,
             scope=item.scope,
         )
+        mock = self.interpreter.mock
+        if mock is not None:
+            try:
+                reply = mock.invoke(request)
+            except StatesError as err:
+                return err
+            if reply is not NOT_MOCKED:
+                return reply
+            if not mock.hybrid:
+                return StatesError(
+                    "States.Runtime",
+                    f"Task state '{item.state_name}' has no mocked response in test case '{mock.name}' of "
+                    f"state machine '{mock.machine_name}' ({mock.source}). Add it to the test case, or run with "
+                    "--hybrid to send unmocked states to the real integrations.",
+                )
+        try:
+            integration = self.interpreter.integrations.resolve(resource)
+        except Exception as exc:
+            return StatesError("States.Runtime", str(exc))
+        if integration is None:
+            return StatesError(
+                "States.Runtime",
+                f"No integration handles the resource '{item.resource}' (Task state '{item.state_name}'). "
+                "Mock it with --mock-config FILE --test-case NAME, or install or register an integration "
+                "for it in the 'aslrun.integrations' entry-point group.",
+            )
         try:
             reply = integration.invoke(request)
         except StatesError as err:
@@ -456,6 +485,11 @@ class Execution:
             sub.resume = run
             run.waiting_on = [sub]
             self._ready.append(sub)
+            limits = [s for s in (item.timeout_seconds, item.heartbeat_seconds) if s]
+            if limits:
+                # No integration sends heartbeats yet, so a heartbeat limit acts as a deadline too.
+                deadline = _Deadline(sub, run)
+                heapq.heappush(self._timers, (self.clock.time() + min(limits), next(self._seq), deadline))
             return _BLOCKED
         return reply if isinstance(reply, TaskReply) else TaskReply(reply)
 
@@ -467,6 +501,16 @@ def _as_reply(gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
 
 def root_variables(engine: Engine) -> dict[str, Any]:
     return getattr(engine, "root_variables", {}) or {}
+
+
+class _Deadline:
+    """A timer entry: the Task run ``task`` times out unless ``sub`` (its integration) finishes first."""
+
+    __slots__ = ("sub", "task")
+
+    def __init__(self, sub: _Run, task: _Run) -> None:
+        self.sub = sub
+        self.task = task
 
 
 class _Marker:

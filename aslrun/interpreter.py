@@ -19,6 +19,7 @@ from aslrun.engine import Engine
 from aslrun.errors import InputError
 from aslrun.execution import Execution, ExecutionResult, Listener
 from aslrun.integrations.base import Integration
+from aslrun.integrations.mock import MockTestCase
 from aslrun.integrations.registry import IntegrationRegistry
 from aslrun.nodes import StateMachine, TaskState
 from aslrun.parser import parse
@@ -40,6 +41,8 @@ class Interpreter:
         ``States.MathRandom``), for reproducible runs.
     :param history_limit: maximum history events (AWS: 25,000); ``None`` lifts it.
     :param check_payload_limits: enforce the 256 KiB payload limit (``States.DataLimitExceeded``).
+    :param mock: a :class:`~aslrun.integrations.mock.MockTestCase` whose mocked responses Task
+        states get instead of calling integrations.
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class Interpreter:
         role_arn: str = defaults.ROLE_ARN,
         history_limit: int | None = defaults.MAX_HISTORY_EVENTS,
         check_payload_limits: bool = True,
+        mock: MockTestCase | None = None,
     ) -> None:
         if isinstance(clock, str) and clock not in _CLOCKS:
             raise InputError(f"unknown clock {clock!r}: use one of {', '.join(_CLOCKS)}")
@@ -68,6 +72,8 @@ class Interpreter:
         self.role_arn = role_arn
         self.history_limit = history_limit
         self.check_payload_limits = check_payload_limits
+        #: mocked Task results (a MockConfigFile test case); tried before any integration
+        self.mock = mock
 
     # ------------------------------------------------------------ loading
 
@@ -95,6 +101,8 @@ class Interpreter:
             return SystemClock()
         for state in machine.all_states().values():
             if isinstance(state, TaskState):
+                if self.mock is not None and (state.name in self.mock.states or not self.mock.hybrid):
+                    continue
                 integration = self.integrations.resolve(state.resource)
                 if integration is not None and getattr(integration, "remote", False):
                     return SystemClock()

@@ -85,10 +85,15 @@ def cli() -> None:
                    "auto: virtual unless a Task talks to a real remote system.")
 @click.option("--seed", type=int, help="Seed for jitter, UUIDs and random numbers (reproducible runs).")
 @click.option("--no-history-limit", is_flag=True, help="Lift AWS's 25,000-event history limit.")
+@click.option("--mock-config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Mocked responses in the Step Functions Local MockConfigFile format "
+                   "(default: $SFN_MOCK_CONFIG when --test-case is given).")
+@click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
+@click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view on stderr.")
 def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
         as_json: bool, history_file: Path | None, clock: str, seed: int | None, no_history_limit: bool,
-        quiet: bool) -> None:
+        mock_config: Path | None, test_case: str | None, hybrid: bool, quiet: bool) -> None:
     """Run DEFINITION (JSON or YAML) and print its output."""
     from aslrun import defaults
     from aslrun.cli.render import LiveView, render_result_summary
@@ -105,6 +110,7 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
             history_limit=None if no_history_limit else defaults.MAX_HISTORY_EVENTS,
         )
         machine = interpreter.load(definition, name=name)
+        interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
         listeners = []
         view = None
         if not quiet and not as_json:
@@ -145,6 +151,21 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
         if result.succeeded:
             click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
     sys.exit(0 if result.succeeded else 1)
+
+
+def _mock_test_case(path: Path | None, test_case: str | None, hybrid: bool, machine_name: str) -> Any:
+    from aslrun.integrations.mock import MockConfig, find_mock_config
+
+    if path is None and test_case is None:
+        if hybrid:
+            raise AslrunError("--hybrid needs --mock-config and --test-case")
+        return None
+    found = find_mock_config(path)
+    if found is None:
+        raise AslrunError("--test-case needs --mock-config FILE (or the SFN_MOCK_CONFIG environment variable)")
+    if test_case is None:
+        raise AslrunError(f"--mock-config {found} needs --test-case NAME: which test case of it to use")
+    return MockConfig.load(found).test_case(machine_name, test_case).with_hybrid(hybrid)
 
 
 @cli.command()
