@@ -5,6 +5,10 @@ objects and effects (:mod:`aslrun.effects`) and returns the execution's outcome.
 It never sleeps, reads a clock, or does I/O: the driver in :mod:`aslrun.execution`
 does those things and resumes the generator. Randomness (retry jitter, UUIDs) comes
 from the execution's own seeded ``random.Random``.
+
+Each state runner handles both query languages: JSONPath states go through
+:mod:`aslrun.dataflow`, JSONata states through :mod:`aslrun.dataflow_jsonata`.
+Map states live in :mod:`aslrun.engine_map`.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Generator, MutableMapping
 from datetime import datetime
 from typing import Any
 
+from aslrun import dataflow_jsonata as jflow
 from aslrun import defaults
 from aslrun.context import ContextFactory
 from aslrun.dataflow import (
@@ -26,12 +31,12 @@ from aslrun.dataflow import (
     payload_size,
 )
 from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, Invoke, Now, Sleep, Spawn, WaitAny
+from aslrun.engine_map import MapRunner
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
 from aslrun.expressions.jsonpath import PathNotFound
 from aslrun.integrations.arn import resource_type_and_name
 from aslrun.nodes import (
-    Catcher,
     ChoiceState,
     FailState,
     MapState,
@@ -59,6 +64,7 @@ _NOT_IN_ALL = frozenset({"States.Runtime"})
 _PREFIXED = frozenset({"States.Runtime", "States.QueryEvaluationError"})
 
 _NO_DETAILS: dict[str, Any] = {"truncated": False}
+_UNSET: Any = object()
 
 
 class ExecutionTimedOut(Aborted):
@@ -117,8 +123,14 @@ class Frame:
         self.child = child
         self.depth = depth
 
+    def nested(self, key: tuple[Any, ...], isolated: bool = False, child: Any = None) -> Frame:
+        """A frame for a branch or iteration: reads outer variables (unless isolated), assigns its own."""
+        variables: MutableMapping[str, Any] = {} if isolated else ChainMap({}, self.variables)
+        return Frame(variables, self.scope + key, 0 if child is not None else self.last,
+                     child if child is not None else self.child, self.depth + 1)
 
-class Engine:
+
+class Engine(MapRunner):
     """Runs one execution of ``machine``; create one per execution."""
 
     def __init__(
@@ -141,14 +153,13 @@ class Engine:
 
     def run(self, input: Any) -> Gen:
         """The execution: ExecutionStarted, the states, then the final event."""
-        started = Event(
+        yield Event(
             "ExecutionStarted",
             "executionStartedEventDetails",
             {"input": input, "inputDetails": _NO_DETAILS, "roleArn": self.ctx.role_arn},
         )
-        yield started
         frame = Frame({}, ())
-        self.root_variables = frame.variables
+        self.root_variables = frame.variables  # type: ignore[assignment]
         try:
             if self.check_limits and exceeds_payload_limit(input):
                 raise StatesError(
@@ -179,33 +190,53 @@ class Engine:
         )
         return Outcome("SUCCEEDED", output=output)
 
-    # ------------------------------------------------------------ helpers
+    # ------------------------------------------------------------ events
 
-    def emit(self, frame: Frame, type: str, key: str | None, details: dict[str, Any] | None,
-             link: bool = True) -> Event:
-        ev = Event(type, key, details, frame.last, frame.scope, frame.child)
+    def event(self, frame: Frame, state: State, type: str, key: str | None = None,
+              details: dict[str, Any] | None = None) -> Event:
+        """An event about ``state`` in ``frame``'s thread (the caller decides whether it links on)."""
+        return Event(type, key, details, frame.last, frame.scope + (state.name,), frame.child)
+
+    def enter(self, frame: Frame, state: State, value: Any) -> Gen:
+        ev = self.event(frame, state, state.type + "StateEntered", "stateEnteredEventDetails",
+                        {"name": state.name, "input": value, "inputDetails": _NO_DETAILS})
+        yield ev
+        frame.last = ev.id
         return ev
 
-    def entered(self, frame: Frame, state: State, value: Any) -> Event:
-        return Event(
-            state.type + "StateEntered",
-            "stateEnteredEventDetails",
-            {"name": state.name, "input": value, "inputDetails": _NO_DETAILS},
-            frame.last,
-            frame.scope + (state.name,),
-            frame.child,
-        )
-
-    def exited(self, frame: Frame, state: State, output: Any, assigned: dict[str, Any] | None) -> Event:
+    def leave(self, frame: Frame, state: State, output: Any, assigned: dict[str, Any] | None) -> Gen:
         details: dict[str, Any] = {"name": state.name, "output": output, "outputDetails": _NO_DETAILS}
         if assigned:
             details["assignedVariables"] = {k: compact_json(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = _NO_DETAILS
-        return Event(state.type + "StateExited", "stateExitedEventDetails", details, frame.last,
-                     frame.scope + (state.name,), frame.child)
+        ev = self.event(frame, state, state.type + "StateExited", "stateExitedEventDetails", details)
+        yield ev
+        frame.last = ev.id
+
+    def failed(self, err: StatesError, state: State, entered: Event, frame: Frame) -> Gen:
+        """Give a state's failure AWS's cause prefix, and record EvaluationFailed for JSONata errors."""
+        if err.error in _PREFIXED and not err.extra.get("prefixed"):
+            err.cause = (
+                f"An error occurred while executing the state '{state.name}' "
+                f"(entered at the event id #{entered.id}). {err.cause}"
+            )
+            err.extra["prefixed"] = True
+        if err.evaluation and not err.extra.get("recorded"):
+            err.extra["recorded"] = True
+            details = {"error": err.error, "cause": err.cause, "location": err.location, "state": state.name}
+            # AWS links EvaluationFailed to the event before the state, except for Wait timestamps.
+            previous = entered.id if err.location == "Timestamp" else entered.previous
+            ev = Event("EvaluationFailed", "evaluationFailedEventDetails", details, previous,
+                       frame.scope + (state.name,), frame.child)
+            yield ev
+            frame.last = ev.id
+        return err
+
+    # ------------------------------------------------------------ evaluation environments
 
     def env(self, frame: Frame, state: State, value: Any, entered: Event, retry_count: int | None = None,
             task_token: str | None = None) -> Env:
+        """What a JSONPath expression sees: ``$`` = value, ``$$`` built on demand, ``$var``."""
         ctx = self.ctx
         return Env(
             value,
@@ -214,14 +245,22 @@ class Engine:
             rng=self.rng,
         )
 
-    def fail_in_state(self, err: StatesError, state: State, entered_id: int) -> StatesError:
-        if err.error in _PREFIXED and not err.extra.get("prefixed"):
-            err.cause = (
-                f"An error occurred while executing the state '{state.name}' "
-                f"(entered at the event id #{entered_id}). {err.cause}"
-            )
-            err.extra["prefixed"] = True
-        return err
+    def scope(self, frame: Frame, state: State, raw: Any, entered: Event, result: Any = _UNSET,
+              error_output: Any = _UNSET, retry_count: int | None = None, task_token: str | None = None,
+              context: Any = None) -> Any:
+        """What a JSONata expression sees: ``$states`` and the variables."""
+        from aslrun.expressions.jsonata import Scope
+
+        states: dict[str, Any] = {
+            "input": raw,
+            "context": context if context is not None else self.ctx.state_context(
+                state.name, entered.timestamp, retry_count, task_token),
+        }
+        if result is not _UNSET:
+            states["result"] = result
+        if error_output is not _UNSET:
+            states["errorOutput"] = error_output
+        return Scope(states, frame.variables, self.rng, entered.timestamp)
 
     def check_result(self, state: State, value: Any) -> None:
         if self.check_limits and exceeds_payload_limit(value):
@@ -231,12 +270,20 @@ class Engine:
                 "of bytes service limit.",
             )
 
-    def assign(self, frame: Frame, state: State, template: Any, env: Env) -> dict[str, Any] | None:
-        """Evaluate an Assign block; variables change only after the whole block is evaluated."""
-        if template is None:
+    # ------------------------------------------------------------ variables
+
+    def assign_values(self, state: State, assign: Any, source: Any) -> dict[str, Any] | None:
+        """Evaluate an Assign block against ``source`` (an Env in JSONPath, a Scope in JSONata).
+
+        Nothing changes yet: every right-hand side sees the values as they were on state entry.
+        """
+        if assign is None:
             return None
-        values = template.evaluate(env)
-        if self.check_limits:
+        if state.jsonata:
+            values = jflow.evaluate(assign, source, "Assign")
+        else:
+            values = assign.evaluate(source)
+        if self.check_limits and values:
             total = 0
             for name, value in values.items():
                 size = payload_size(value)
@@ -253,7 +300,12 @@ class Engine:
                     f"The variables assigned in state '{state.name}' have a combined size exceeding the "
                     "maximum number of bytes service limit.",
                 )
-        frame.variables.update(values)
+        return values
+
+    @staticmethod
+    def apply(frame: Frame, values: dict[str, Any] | None) -> dict[str, Any] | None:
+        if values:
+            frame.variables.update(values)
         return values
 
     # ------------------------------------------------------------ walking
@@ -285,120 +337,149 @@ class Engine:
                 raise StatesError("States.Runtime", f"Unknown state type {state.type}")
         return value
 
-    def _next(self, state: State) -> str | None:
+    @staticmethod
+    def _next(state: State) -> str | None:
         return None if state.end else state.next
 
     # ------------------------------------------------------------ simple states
 
     def run_pass(self, state: PassState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
+        ev = yield from self.enter(frame, state, value)
         try:
-            env = self.env(frame, state, value, ev)
-            effective = apply_input_path(state.input_path, env)
-            if state.parameters is not None:
-                effective = state.parameters.evaluate(env.with_input(effective))
-            result = state.result if state.has_result else effective
-            self.check_result(state, result)
-            output = apply_result_path(state.result_path, value, result)
-            output = apply_output_path(state.output_path, output, env)
-            assigned = self.assign(frame, state, state.assign, env.with_input(result))
+            if state.jsonata:
+                scope = self.scope(frame, state, value, ev)
+                values = self.assign_values(state, state.assign, scope)
+                output = jflow.evaluate(state.output, scope, "Output") if state.output is not None else value
+                self.check_result(state, output)
+            else:
+                env = self.env(frame, state, value, ev)
+                effective = apply_input_path(state.input_path, env)
+                if state.parameters is not None:
+                    effective = state.parameters.evaluate(env.with_input(effective))
+                result = state.result if state.has_result else effective
+                self.check_result(state, result)
+                output = apply_result_path(state.result_path, value, result)
+                output = apply_output_path(state.output_path, output, env)
+                values = self.assign_values(state, state.assign, env.with_input(result))
         except StatesError as err:
-            raise self.fail_in_state(err, state, ev.id) from None
-        out = self.exited(frame, state, output, assigned)
-        yield out
-        frame.last = out.id
+            raise (yield from self.failed(err, state, ev, frame)) from None
+        yield from self.leave(frame, state, output, self.apply(frame, values))
         return self._next(state), output
 
     def run_succeed(self, state: SucceedState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
+        ev = yield from self.enter(frame, state, value)
         try:
-            env = self.env(frame, state, value, ev)
-            output = apply_input_path(state.input_path, env)
-            output = apply_output_path(state.output_path, output, env)
+            if state.jsonata:
+                output = value
+                if state.output is not None:
+                    output = jflow.evaluate(state.output, self.scope(frame, state, value, ev), "Output")
+            else:
+                env = self.env(frame, state, value, ev)
+                output = apply_input_path(state.input_path, env)
+                output = apply_output_path(state.output_path, output, env)
         except StatesError as err:
-            raise self.fail_in_state(err, state, ev.id) from None
-        out = self.exited(frame, state, output, None)
-        yield out
-        frame.last = out.id
+            raise (yield from self.failed(err, state, ev, frame)) from None
+        yield from self.leave(frame, state, output, None)
         return None, output
 
     def run_fail(self, state: FailState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
-        env = self.env(frame, state, value, ev)
+        ev = yield from self.enter(frame, state, value)
         try:
-            error = state.error
-            cause = state.cause
-            if state.error_path is not None:
-                error = state.error_path(env)
-            if state.cause_path is not None:
-                cause = state.cause_path(env)
+            if state.jsonata:
+                scope = self.scope(frame, state, value, ev)
+                error = jflow.evaluate_typed(state.error, scope, "Error", "string") \
+                    if jflow.is_field(state.error) else state.error
+                cause = jflow.evaluate_typed(state.cause, scope, "Cause", "string") \
+                    if jflow.is_field(state.cause) else state.cause
+            else:
+                env = self.env(frame, state, value, ev)
+                error = state.error_path(env) if state.error_path is not None else state.error
+                cause = state.cause_path(env) if state.cause_path is not None else state.cause
         except StatesError as err:
-            raise self.fail_in_state(err, state, ev.id) from None
+            raise (yield from self.failed(err, state, ev, frame)) from None
         raise StatesError(_as_text(error), _as_text(cause))
 
     def run_choice(self, state: ChoiceState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
+        ev = yield from self.enter(frame, state, value)
         try:
-            env = self.env(frame, state, value, ev)
-            effective = apply_input_path(state.input_path, env)
-            cenv = env.with_input(effective) if effective is not value else env
-            target = None
-            assign = state.assign
-            for branch in state.choices:
-                if branch.condition.evaluate(cenv):
-                    target = branch.next
-                    if branch.assign is not None:
-                        assign = branch.assign
-                    break
-            if target is None:
-                if state.default is None:
-                    # The spec names States.NoChoiceMatched; AWS fails with States.Runtime and this cause.
-                    raise StatesError(
-                        "States.Runtime",
-                        "Failed to transition out of the state. The state does not point to a next state.",
-                    )
-                target = state.default
-            output = apply_output_path(state.output_path, effective, env)
-            assigned = self.assign(frame, state, assign, cenv)
+            if state.jsonata:
+                target, output, values = self.choose_jsonata(state, value, frame, ev)
+            else:
+                env = self.env(frame, state, value, ev)
+                effective = apply_input_path(state.input_path, env)
+                cenv = env.with_input(effective) if effective is not value else env
+                target = None
+                assign = state.assign
+                for branch in state.choices:
+                    if branch.condition.evaluate(cenv):
+                        target = branch.next
+                        if branch.assign is not None:
+                            assign = branch.assign
+                        break
+                if target is None:
+                    target = self.no_choice(state)
+                output = apply_output_path(state.output_path, effective, env)
+                values = self.assign_values(state, assign, cenv)
         except StatesError as err:
-            raise self.fail_in_state(err, state, ev.id) from None
-        out = self.exited(frame, state, output, assigned)
-        yield out
-        frame.last = out.id
+            raise (yield from self.failed(err, state, ev, frame)) from None
+        yield from self.leave(frame, state, output, self.apply(frame, values))
         return target, output
 
+    def choose_jsonata(self, state: ChoiceState, value: Any, frame: Frame, ev: Event) -> tuple[Any, Any, Any]:
+        scope = self.scope(frame, state, value, ev)
+        for branch in state.choices:
+            cond = branch.condition
+            matched = jflow.evaluate_typed(cond, scope, "Condition", "boolean") if jflow.is_field(cond) \
+                else bool(cond)
+            if matched:
+                assign = branch.assign if branch.assign is not None else state.assign
+                output_field = branch.output if branch.output is not None else state.output
+                values = self.assign_values(state, assign, scope)
+                output = jflow.evaluate(output_field, scope, "Output") if output_field is not None else value
+                return branch.next, output, values
+        target = self.no_choice(state)
+        values = self.assign_values(state, state.assign, scope)
+        output = jflow.evaluate(state.output, scope, "Output") if state.output is not None else value
+        return target, output, values
+
+    @staticmethod
+    def no_choice(state: ChoiceState) -> str:
+        if state.default is None:
+            # The spec names States.NoChoiceMatched; AWS fails with States.Runtime and this cause.
+            raise StatesError(
+                "States.Runtime",
+                "Failed to transition out of the state. The state does not point to a next state.",
+            )
+        return state.default
+
     def run_wait(self, state: WaitState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
+        ev = yield from self.enter(frame, state, value)
         try:
-            env = self.env(frame, state, value, ev)
-            effective = apply_input_path(state.input_path, env)
-            seconds = yield from self.wait_seconds(state, env.with_input(effective))
+            if state.jsonata:
+                scope = self.scope(frame, state, value, ev)
+                seconds = yield from self.wait_seconds_jsonata(state, scope)
+            else:
+                env = self.env(frame, state, value, ev)
+                effective = apply_input_path(state.input_path, env)
+                seconds = yield from self.wait_seconds(state, env.with_input(effective))
         except StatesError as err:
-            raise self.fail_in_state(err, state, ev.id) from None
+            raise (yield from self.failed(err, state, ev, frame)) from None
         try:
             if seconds > 0:
                 yield Sleep(seconds, "wait")
         except Aborted:
-            yield Event("WaitStateAborted", None, None, frame.last, frame.scope + (state.name,), frame.child)
+            yield self.event(frame, state, "WaitStateAborted")
             raise
         try:
-            output = apply_output_path(state.output_path, effective, env)
-            assigned = self.assign(frame, state, state.assign, env.with_input(effective))
+            if state.jsonata:
+                values = self.assign_values(state, state.assign, scope)
+                output = jflow.evaluate(state.output, scope, "Output") if state.output is not None else value
+            else:
+                output = apply_output_path(state.output_path, effective, env)
+                values = self.assign_values(state, state.assign, env.with_input(effective))
         except StatesError as err:
-            raise self.fail_in_state(err, state, ev.id) from None
-        out = self.exited(frame, state, output, assigned)
-        yield out
-        frame.last = out.id
+            raise (yield from self.failed(err, state, ev, frame)) from None
+        yield from self.leave(frame, state, output, self.apply(frame, values))
         return self._next(state), output
 
     def wait_seconds(self, state: WaitState, env: Env) -> Gen:
@@ -435,17 +516,34 @@ class Engine:
                         "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
                         f"date-time format string: {path.text} == {_java_text(raw)}",
                     )
-            now: datetime = yield Now()
-            seconds = max(0.0, (until - now).total_seconds())
+            seconds = yield from self.seconds_until(until)
         if seconds > defaults.MAX_WAIT_SECONDS:
             raise StatesError("States.Runtime", "Wait state delay is too long.")
         return seconds
 
+    def wait_seconds_jsonata(self, state: WaitState, scope: Any) -> Gen:
+        if state.seconds is not None:
+            seconds = float(jflow.evaluate_typed(state.seconds, scope, "Seconds", "non-negative-integer")
+                            if jflow.is_field(state.seconds) else state.seconds)
+        else:
+            until = jflow.evaluate_typed(state.timestamp, scope, "Timestamp", "timestamp") \
+                if jflow.is_field(state.timestamp) else state.timestamp
+            seconds = yield from self.seconds_until(until)
+        if seconds > defaults.MAX_WAIT_SECONDS:
+            raise StatesError("States.Runtime", "Wait state delay is too long.")
+        return seconds
+
+    @staticmethod
+    def seconds_until(until: datetime) -> Gen:
+        now: datetime = yield Now()
+        return max(0.0, (until - now).total_seconds())
+
     # ------------------------------------------------------------ retry / catch
 
     def handle_failure(self, state: Any, err: StatesError, counts: list[int], frame: Frame,
-                       raw_input: Any, env: Env) -> Gen:
-        """Decide what a failure does: ('retry', None) after the backoff, or ('catch', (next, output))."""
+                       raw_input: Any, entered: Event, env: Env | None) -> Gen:
+        """What a failure does: ``("retry", None)`` after the backoff, ``("catch", (next, output, values))``
+        or ``("raise", None)``."""
         name = err.error
         if err.extra.get("final"):
             return "raise", None
@@ -458,27 +556,43 @@ class Engine:
                         yield Sleep(delay, "retry")
                     return "retry", None
                 break
-        catcher: Catcher
         for catcher in state.catch:
-            if error_matches(catcher.error_equals, name):
-                error_output: dict[str, Any] = {"Error": name}
-                if err.cause is not None:
-                    error_output["Cause"] = err.cause
-                else:
-                    error_output["Cause"] = None
-                error_output = {k: v for k, v in error_output.items() if v is not None or k == "Error"}
+            if not error_matches(catcher.error_equals, name):
+                continue
+            error_output: dict[str, Any] = {"Error": name}
+            if err.cause is not None:
+                error_output["Cause"] = err.cause
+            if state.jsonata:
+                scope = self.scope(frame, state, raw_input, entered, error_output=error_output)
+                values = self.assign_values(state, catcher.assign, scope)
+                output = jflow.evaluate(catcher.output, scope, "Output") \
+                    if catcher.output is not None else error_output
+            else:
                 output = apply_result_path(catcher.result_path, raw_input, error_output)
-                assigned = self.assign(frame, state, catcher.assign, env.with_input(error_output))
-                return "catch", (catcher.next, output, assigned)
+                assert env is not None
+                values = self.assign_values(state, catcher.assign, env.with_input(error_output))
+            return "catch", (catcher.next, output, values)
         return "raise", None
+
+    def recover(self, state: Any, err: StatesError, counts: list[int], frame: Frame, value: Any,
+                entered: Event, env: Env | None) -> Gen:
+        """Retry/Catch for Task, Parallel and Map: returns None to retry, or (next, output) when caught."""
+        try:
+            action, payload = yield from self.handle_failure(state, err, counts, frame, value, entered, env)
+        except StatesError as inner:
+            raise (yield from self.failed(inner, state, entered, frame)) from None
+        if action == "retry":
+            return None
+        if action == "catch":
+            target, output, values = payload
+            yield from self.leave(frame, state, output, self.apply(frame, values))
+            return target, output
+        raise err
 
     # ------------------------------------------------------------ Task
 
     def run_task(self, state: TaskState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
-        entered_id = ev.id
+        ev = yield from self.enter(frame, state, value)
         counts = [0] * len(state.retry)
         rtype, rname = resource_type_and_name(state.resource)
         is_lambda_arn = rtype == "lambda-arn"
@@ -487,50 +601,39 @@ class Engine:
         if state.resource.endswith(".waitForTaskToken"):
             token = "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))
         while True:
-            env = self.env(frame, state, value, ev, retry_count=retries, task_token=token)
-            task_failed_event = False
+            env = None if state.jsonata else self.env(frame, state, value, ev, retries, token)
+            invoked = False
             try:
                 try:
-                    effective = apply_input_path(state.input_path, env)
-                    penv = env.with_input(effective)
-                    params = state.parameters.evaluate(penv) if state.parameters is not None else effective
-                    timeout = _positive_int_field(state.timeout_seconds, state.timeout_seconds_path, penv,
-                                                  "TimeoutSecondsPath")
-                    heartbeat = _positive_int_field(state.heartbeat_seconds, state.heartbeat_seconds_path, penv,
-                                                    "HeartbeatSecondsPath")
-                    credentials = state.credentials.evaluate(penv) if state.credentials is not None else None
+                    if state.jsonata:
+                        context = self.ctx.state_context(state.name, ev.timestamp, retries, token)
+                        scope = self.scope(frame, state, value, ev, context=context)
+                        params = jflow.evaluate(state.arguments, scope, "Arguments") \
+                            if state.arguments is not None else value
+                        timeout = jflow.evaluate_typed(state.timeout_seconds, scope, "TimeoutSeconds",
+                                                       "positive-integer") \
+                            if jflow.is_field(state.timeout_seconds) else state.timeout_seconds
+                        heartbeat = jflow.evaluate_typed(state.heartbeat_seconds, scope, "HeartbeatSeconds",
+                                                         "positive-integer") \
+                            if jflow.is_field(state.heartbeat_seconds) else state.heartbeat_seconds
+                        credentials = jflow.evaluate(state.credentials, scope, "Credentials") \
+                            if state.credentials is not None else None
+                    else:
+                        assert env is not None
+                        effective = apply_input_path(state.input_path, env)
+                        penv = env.with_input(effective)
+                        params = state.parameters.evaluate(penv) if state.parameters is not None else effective
+                        timeout = _positive_int_field(state.timeout_seconds, state.timeout_seconds_path, penv,
+                                                      "TimeoutSecondsPath")
+                        heartbeat = _positive_int_field(state.heartbeat_seconds, state.heartbeat_seconds_path,
+                                                        penv, "HeartbeatSecondsPath")
+                        credentials = state.credentials.evaluate(penv) if state.credentials is not None else None
+                        context = env.context
                 except StatesError as err:
-                    raise self.fail_in_state(err, state, entered_id) from None
-                if is_lambda_arn:
-                    sched_details: dict[str, Any] = {"resource": state.resource, "input": params,
-                                                     "inputDetails": _NO_DETAILS}
-                    if timeout is not None:
-                        sched_details["timeoutInSeconds"] = timeout
-                    sched = Event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", sched_details,
-                                  frame.last, frame.scope + (state.name,), frame.child)
-                    yield sched
-                    frame.last = sched.id
-                    started = Event("LambdaFunctionStarted", None, None, frame.last,
-                                    frame.scope + (state.name,), frame.child)
-                else:
-                    sched_details = {"resourceType": rtype, "resource": rname, "region": self.region,
-                                     "parameters": params}
-                    if timeout is not None:
-                        sched_details["timeoutInSeconds"] = timeout
-                    if heartbeat is not None:
-                        sched_details["heartbeatInSeconds"] = heartbeat
-                    if credentials is not None:
-                        sched_details["taskCredentials"] = {"roleArn": credentials.get("RoleArn")}
-                    sched = Event("TaskScheduled", "taskScheduledEventDetails", sched_details, frame.last,
-                                  frame.scope + (state.name,), frame.child)
-                    yield sched
-                    frame.last = sched.id
-                    started = Event("TaskStarted", "taskStartedEventDetails",
-                                    {"resourceType": rtype, "resource": rname}, frame.last,
-                                    frame.scope + (state.name,), frame.child)
-                yield started
-                frame.last = started.id
-                task_failed_event = True
+                    raise (yield from self.failed(err, state, ev, frame)) from None
+                yield from self.task_started(frame, state, rtype, rname, is_lambda_arn, params, timeout,
+                                             heartbeat, credentials)
+                invoked = True
                 try:
                     reply = yield Invoke(
                         resource=state.resource,
@@ -540,12 +643,11 @@ class Engine:
                         heartbeat_seconds=heartbeat,
                         credentials=credentials,
                         task_token=token,
-                        context=env.context,
+                        context=context,
                         scope=frame.scope + (state.name,),
                     )
                 except Aborted:
-                    ab = Event("TaskStateAborted", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                    yield ab
+                    yield self.event(frame, state, "TaskStateAborted")
                     raise
                 result = reply.result
                 if self.check_limits and exceeds_payload_limit(result):
@@ -555,50 +657,80 @@ class Engine:
                         "size exceeding the maximum number of bytes service limit.",
                     )
                 for extra_type, extra_key, extra_details in reply.events:
-                    details = dict(extra_details) if extra_details else None
+                    details = dict(extra_details) if extra_details is not None else None
                     if details is not None and not is_lambda_arn:
                         details = {"resourceType": rtype, "resource": rname, **details}
-                    extra = Event(extra_type, extra_key, details, frame.last, frame.scope + (state.name,),
-                                  frame.child)
+                    extra = self.event(frame, state, extra_type, extra_key, details)
                     yield extra
                     frame.last = extra.id
                 if is_lambda_arn:
-                    done = Event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails",
-                                 {"output": result, "outputDetails": _NO_DETAILS}, frame.last,
-                                 frame.scope + (state.name,), frame.child)
+                    done = self.event(frame, state, "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails",
+                                      {"output": result, "outputDetails": _NO_DETAILS})
                 else:
-                    done = Event("TaskSucceeded", "taskSucceededEventDetails",
-                                 {"resourceType": rtype, "resource": rname, "output": result,
-                                  "outputDetails": _NO_DETAILS}, frame.last, frame.scope + (state.name,), frame.child)
+                    done = self.event(frame, state, "TaskSucceeded", "taskSucceededEventDetails",
+                                      {"resourceType": rtype, "resource": rname, "output": result,
+                                       "outputDetails": _NO_DETAILS})
                 yield done
                 frame.last = done.id
-                task_failed_event = False
+                invoked = False
                 try:
-                    selected = state.result_selector.evaluate(env.with_input(result)) \
-                        if state.result_selector is not None else result
-                    output = apply_result_path(state.result_path, value, selected)
-                    output = apply_output_path(state.output_path, output, env)
-                    assigned = self.assign(frame, state, state.assign, env.with_input(selected))
+                    output, values = self.task_output(state, value, result, frame, ev, env, retries, token)
                 except StatesError as err:
-                    raise self.fail_in_state(err, state, entered_id) from None
-                out = self.exited(frame, state, output, assigned)
-                yield out
-                frame.last = out.id
+                    raise (yield from self.failed(err, state, ev, frame)) from None
+                yield from self.leave(frame, state, output, self.apply(frame, values))
                 return self._next(state), output
             except StatesError as err:
-                if task_failed_event:
+                if invoked:
                     yield from self.task_failure_event(frame, state, err, rtype, rname, is_lambda_arn)
-                action, payload = yield from self.handle_failure(state, err, counts, frame, value, env)
-                if action == "retry":
+                caught = yield from self.recover(state, err, counts, frame, value, ev, env)
+                if caught is None:
                     retries += 1
                     continue
-                if action == "catch":
-                    target, output, assigned = payload
-                    out = self.exited(frame, state, output, assigned)
-                    yield out
-                    frame.last = out.id
-                    return target, output
-                raise
+                return caught
+
+    def task_output(self, state: Any, raw: Any, result: Any, frame: Frame, entered: Event, env: Env | None,
+                    retries: int | None = None, token: str | None = None) -> tuple[Any, Any]:
+        """A Task/Parallel/Map result -> (state output, assigned values)."""
+        if state.jsonata:
+            scope = self.scope(frame, state, raw, entered, result=result, retry_count=retries, task_token=token)
+            values = self.assign_values(state, state.assign, scope)
+            output = jflow.evaluate(state.output, scope, "Output") if state.output is not None else result
+            return output, values
+        assert env is not None
+        selected = state.result_selector.evaluate(env.with_input(result)) \
+            if state.result_selector is not None else result
+        output = apply_result_path(state.result_path, raw, selected)
+        output = apply_output_path(state.output_path, output, env)
+        return output, self.assign_values(state, state.assign, env.with_input(selected))
+
+    def task_started(self, frame: Frame, state: TaskState, rtype: str, rname: str, is_lambda_arn: bool,
+                     params: Any, timeout: Any, heartbeat: Any, credentials: Any) -> Gen:
+        if is_lambda_arn:
+            details: dict[str, Any] = {"resource": state.resource, "input": params, "inputDetails": _NO_DETAILS}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if credentials is not None:
+                details["taskCredentials"] = {"roleArn": credentials.get("RoleArn")}
+            sched = self.event(frame, state, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails",
+                               details)
+            yield sched
+            frame.last = sched.id
+            started = self.event(frame, state, "LambdaFunctionStarted")
+        else:
+            details = {"resourceType": rtype, "resource": rname, "region": self.region, "parameters": params}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            if credentials is not None:
+                details["taskCredentials"] = {"roleArn": credentials.get("RoleArn")}
+            sched = self.event(frame, state, "TaskScheduled", "taskScheduledEventDetails", details)
+            yield sched
+            frame.last = sched.id
+            started = self.event(frame, state, "TaskStarted", "taskStartedEventDetails",
+                                 {"resourceType": rtype, "resource": rname})
+        yield started
+        frame.last = started.id
 
     def task_failure_event(self, frame: Frame, state: TaskState, err: StatesError, rtype: str, rname: str,
                            is_lambda_arn: bool) -> Gen:
@@ -607,88 +739,68 @@ class Engine:
         if kind is None and err.error == "States.Timeout":
             kind = "TaskTimedOut"
         for extra_type, extra_key, extra_details in err.extra.get("events", ()):
-            extra_ev = Event(extra_type, extra_key, {"resourceType": rtype, "resource": rname, **(extra_details or {})},
-                             frame.last, frame.scope + (state.name,), frame.child)
+            extra_ev = self.event(frame, state, extra_type, extra_key,
+                                  {"resourceType": rtype, "resource": rname, **(extra_details or {})})
             yield extra_ev
             frame.last = extra_ev.id
         if is_lambda_arn:
             etype = {"TaskTimedOut": "LambdaFunctionTimedOut"}.get(kind or "", "LambdaFunctionFailed")
-            key = etype[0].lower() + etype[1:] + "EventDetails"
         else:
             etype = kind or "TaskFailed"
-            key = etype[0].lower() + etype[1:] + "EventDetails"
             details = {"resourceType": rtype, "resource": rname}
         if err.error is not None:
             details["error"] = err.error
         if err.cause is not None:
             details["cause"] = err.cause
-        fev = Event(etype, key, details, frame.last, frame.scope + (state.name,), frame.child)
+        fev = self.event(frame, state, etype, etype[0].lower() + etype[1:] + "EventDetails", details)
         yield fev
         frame.last = fev.id
 
     # ------------------------------------------------------------ Parallel
 
     def run_parallel(self, state: ParallelState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
+        ev = yield from self.enter(frame, state, value)
         counts = [0] * len(state.retry)
         while True:
-            env = self.env(frame, state, value, ev)
+            env = None if state.jsonata else self.env(frame, state, value, ev)
             try:
                 try:
-                    effective = apply_input_path(state.input_path, env)
-                    if state.parameters is not None:
-                        effective = state.parameters.evaluate(env.with_input(effective))
+                    if state.jsonata:
+                        scope = self.scope(frame, state, value, ev)
+                        effective = jflow.evaluate(state.arguments, scope, "Arguments") \
+                            if state.arguments is not None else value
+                    else:
+                        assert env is not None
+                        effective = apply_input_path(state.input_path, env)
+                        if state.parameters is not None:
+                            effective = state.parameters.evaluate(env.with_input(effective))
                 except StatesError as err:
-                    raise self.fail_in_state(err, state, ev.id) from None
-                started = Event("ParallelStateStarted", None, None, frame.last, frame.scope + (state.name,),
-                                frame.child)
+                    raise (yield from self.failed(err, state, ev, frame)) from None
+                started = self.event(frame, state, "ParallelStateStarted")
                 yield started
                 frame.last = started.id
                 handles = []
                 for i, branch in enumerate(state.branches):
-                    child = Frame(ChainMap({}, frame.variables), frame.scope + (state.name, i), frame.last,
-                                  frame.child, frame.depth + 1)
-                    handle = yield Spawn(self.run_child(branch, effective, child), f"{state.name}[{i}]")
+                    child = frame.nested((state.name, i))
+                    handle = yield Spawn(self.run_states(branch, effective, child), f"{state.name}[{i}]")
                     handles.append((handle, child))
-                results = yield from self.join(state, frame, handles, fail_fast=True)
-                done = Event("ParallelStateSucceeded", None, None, frame.last, frame.scope + (state.name,),
-                             frame.child)
-                yield done
+                results = yield from self.join(state, frame, handles)
+                yield self.event(frame, state, "ParallelStateSucceeded")
                 try:
                     self.check_result(state, results)
-                    selected = state.result_selector.evaluate(env.with_input(results)) \
-                        if state.result_selector is not None else results
-                    output = apply_result_path(state.result_path, value, selected)
-                    output = apply_output_path(state.output_path, output, env)
-                    assigned = self.assign(frame, state, state.assign, env.with_input(selected))
+                    output, values = self.task_output(state, value, results, frame, ev, env)
                 except StatesError as err:
-                    raise self.fail_in_state(err, state, ev.id) from None
-                out = self.exited(frame, state, output, assigned)
-                yield out
-                frame.last = out.id
+                    raise (yield from self.failed(err, state, ev, frame)) from None
+                yield from self.leave(frame, state, output, self.apply(frame, values))
                 return self._next(state), output
             except StatesError as err:
-                action, payload = yield from self.handle_failure(state, err, counts, frame, value, env)
-                if action == "retry":
+                caught = yield from self.recover(state, err, counts, frame, value, ev, env)
+                if caught is None:
                     continue
-                if action == "catch":
-                    target, output, assigned = payload
-                    out = self.exited(frame, state, output, assigned)
-                    yield out
-                    frame.last = out.id
-                    return target, output
-                raise
+                return caught
 
-    def run_child(self, body: States, value: Any, frame: Frame) -> Gen:
-        """A Parallel branch: the branch's states; fails with the branch's error."""
-        output = yield from self.run_states(body, value, frame)
-        return output
-
-    def join(self, state: Any, frame: Frame, handles: list[tuple[Any, Frame]], fail_fast: bool,
-             tolerated: Any = None) -> Gen:
-        """Wait for children; on the first failure cancel the rest and raise it (unless tolerated)."""
+    def join(self, state: Any, frame: Frame, handles: list[tuple[Any, Frame]]) -> Gen:
+        """Wait for every child; on the first failure cancel the rest and raise it."""
         results: list[Any] = [None] * len(handles)
         index = {id(h): i for i, (h, _) in enumerate(handles)}
         pending = [h for h, _ in handles]
@@ -698,294 +810,21 @@ class Engine:
             except Aborted:
                 for h in pending:
                     yield Cancel(h)
-                yield Event(state.type + "StateAborted", None, None, frame.last, frame.scope + (state.name,),
-                            frame.child)
+                yield self.event(frame, state, state.type + "StateAborted")
                 raise
             pending.remove(finished)
             i = index[id(finished)]
-            child_frame = handles[i][1]
-            frame.last = max(frame.last, child_frame.last)
+            frame.last = max(frame.last, handles[i][1].last)
             outcome: ChildOutcome = finished.outcome
             if not outcome.ok:
                 for h in pending:
                     yield Cancel(h)
-                failed = Event(state.type + "StateFailed", None, None, frame.last, frame.scope + (state.name,),
-                               frame.child)
+                failed = self.event(frame, state, state.type + "StateFailed")
                 yield failed
+                frame.last = failed.id
                 raise StatesError(outcome.error, outcome.cause)
             results[i] = outcome.value
         return results
-
-    # ------------------------------------------------------------ Map
-
-    def run_map(self, state: MapState, value: Any, frame: Frame) -> Gen:
-        ev = self.entered(frame, state, value)
-        yield ev
-        frame.last = ev.id
-        counts = [0] * len(state.retry)
-        while True:
-            env = self.env(frame, state, value, ev)
-            try:
-                try:
-                    effective = apply_input_path(state.input_path, env)
-                    ienv = env.with_input(effective)
-                    items = _resolve(state.items_path, ienv) if state.items_path is not None else effective
-                    if not isinstance(items, list):
-                        raise StatesError("States.Runtime",
-                                          f"Map state input must be an array but was: {compact_json(items)}")
-                    max_conc = self.map_int(state.max_concurrency, state.max_concurrency_path, ienv,
-                                            "MaxConcurrencyPath", "integer")
-                    tolerated = self.tolerance(state, ienv)
-                    batches = self.batch_items(state, items, ienv)
-                except StatesError as err:
-                    raise self.fail_in_state(err, state, ev.id) from None
-                started = Event("MapStateStarted", "mapStateStartedEventDetails", {"length": len(batches)},
-                                frame.last, frame.scope + (state.name,), frame.child)
-                yield started
-                frame.last = started.id
-                if state.distributed:
-                    results = yield from self.run_distributed(state, frame, env, ev, effective, batches,
-                                                              max_conc, tolerated)
-                else:
-                    results = yield from self.run_inline(state, frame, env, ev, effective, batches, max_conc)
-                done = Event("MapStateSucceeded", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                yield done
-                try:
-                    self.check_result(state, results)
-                    selected = state.result_selector.evaluate(env.with_input(results)) \
-                        if state.result_selector is not None else results
-                    output = apply_result_path(state.result_path, value, selected)
-                    output = apply_output_path(state.output_path, output, env)
-                    assigned = self.assign(frame, state, state.assign, env.with_input(selected))
-                except StatesError as err:
-                    raise self.fail_in_state(err, state, ev.id) from None
-                out = self.exited(frame, state, output, assigned)
-                yield out
-                frame.last = out.id
-                return self._next(state), output
-            except StatesError as err:
-                action, payload = yield from self.handle_failure(state, err, counts, frame, value, env)
-                if action == "retry":
-                    continue
-                if action == "catch":
-                    target, output, assigned = payload
-                    out = self.exited(frame, state, output, assigned)
-                    yield out
-                    frame.last = out.id
-                    return target, output
-                raise
-
-    def map_int(self, literal: Any, path: Any, env: Env, field: str, kind: str) -> Any:
-        if path is None:
-            return literal
-        raw = _lenient_number(_resolve(path, env))
-        if kind == "integer":
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                if not (isinstance(raw, float) and raw.is_integer()):
-                    raise StatesError(
-                        "States.Runtime",
-                        f"The {field} field refers to value {_quoted_java(raw)} which is not a valid integer: "
-                        f"{path.text}",
-                    )
-                raw = int(raw)
-        else:
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-                raise StatesError(
-                    "States.Runtime",
-                    f"The {field} field refers to value {_quoted_java(raw)} which is not a valid float: "
-                    f"{path.text}",
-                )
-        return raw
-
-    def tolerance(self, state: MapState, env: Env) -> tuple[Any, Any]:
-        count = self.map_int(state.tolerated_failure_count, state.tolerated_failure_count_path, env,
-                             "ToleratedFailureCountPath", "integer")
-        pct = self.map_int(state.tolerated_failure_percentage, state.tolerated_failure_percentage_path, env,
-                           "ToleratedFailurePercentagePath", "float")
-        if count is not None and count < 0:
-            raise StatesError("States.Runtime", "ToleratedFailureCount cannot be negative.")
-        if pct is not None and not 0 <= pct <= 100:
-            raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
-        return count, pct
-
-    def batch_items(self, state: MapState, items: list[Any], env: Env) -> list[Any]:
-        batcher = state.item_batcher
-        if batcher is None:
-            return items
-        max_items = batcher["MaxItemsPerBatch"]
-        if batcher["MaxItemsPerBatchPath"] is not None:
-            max_items = self.map_int(None, batcher["MaxItemsPerBatchPath"], env, "MaxItemsPerBatchPath", "integer")
-        max_bytes = batcher["MaxInputBytesPerBatch"]
-        if batcher["MaxInputBytesPerBatchPath"] is not None:
-            max_bytes = self.map_int(None, batcher["MaxInputBytesPerBatchPath"], env, "MaxInputBytesPerBatchPath",
-                                     "integer")
-        batch_input = batcher["BatchInput"].evaluate(env) if batcher["BatchInput"] is not None else None
-        batches: list[Any] = []
-        current: list[Any] = []
-        size = 0
-        for item in items:
-            item_size = payload_size(item) if max_bytes else 0
-            if current and ((max_items and len(current) >= max_items) or (max_bytes and size + item_size > max_bytes)):
-                batches.append(current)
-                current, size = [], 0
-            current.append(item)
-            size += item_size
-        if current:
-            batches.append(current)
-        out = []
-        for b in batches:
-            entry: dict[str, Any] = {"Items": b}
-            if batch_input is not None:
-                entry["BatchInput"] = batch_input
-            out.append(entry)
-        return out
-
-    def item_input(self, state: MapState, env: Env, effective: Any, index: int, item: Any, entered: Event) -> Any:
-        if state.item_selector is None:
-            return item
-        ctx = self.ctx
-        ienv = Env(
-            effective,
-            env.variables,
-            context_factory=lambda: ctx.map_item_context(state.name, entered.timestamp, index, item),
-            rng=self.rng,
-        )
-        return state.item_selector.evaluate(ienv)
-
-    def run_inline(self, state: MapState, frame: Frame, env: Env, entered: Event, effective: Any,
-                   items: list[Any], max_conc: int) -> Gen:
-        limit = max_conc if max_conc and max_conc > 0 else defaults.INLINE_MAP_MAX_CONCURRENCY
-        limit = min(limit, defaults.INLINE_MAP_MAX_CONCURRENCY)
-        results: list[Any] = [None] * len(items)
-        running: dict[int, tuple[int, Frame, Any]] = {}
-        next_index = 0
-        while next_index < len(items) or running:
-            while next_index < len(items) and len(running) < limit:
-                i = next_index
-                next_index += 1
-                try:
-                    item_value = self.item_input(state, env, effective, i, items[i], entered)
-                except StatesError as err:
-                    for _, (_, _, h) in list(running.items()):
-                        yield Cancel(h)
-                    raise self.fail_in_state(err, state, entered.id) from None
-                child = Frame(ChainMap({}, frame.variables), frame.scope + (state.name, i), frame.last,
-                              frame.child, frame.depth + 1)
-                handle = yield Spawn(self.run_iteration(state, i, item_value, child), f"{state.name}[{i}]")
-                running[id(handle)] = (i, child, handle)
-            try:
-                finished = yield WaitAny([h for (_, _, h) in running.values()])
-            except Aborted:
-                for _, (_, _, h) in list(running.items()):
-                    yield Cancel(h)
-                yield Event("MapStateAborted", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                raise
-            i, child, _ = running.pop(id(finished))
-            frame.last = max(frame.last, child.last)
-            outcome: ChildOutcome = finished.outcome
-            if not outcome.ok:
-                for _, (_, _, h) in list(running.items()):
-                    yield Cancel(h)
-                failed = Event("MapStateFailed", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                yield failed
-                raise StatesError(outcome.error, outcome.cause)
-            results[i] = outcome.value
-        return results
-
-    def run_iteration(self, state: MapState, index: int, value: Any, frame: Frame) -> Gen:
-        details = {"index": index, "name": state.name}
-        started = Event("MapIterationStarted", "mapIterationStartedEventDetails", details, frame.last,
-                        frame.scope, frame.child)
-        yield started
-        frame.last = started.id
-        try:
-            output = yield from self.run_states(state.processor, value, frame)
-        except StatesError:
-            yield Event("MapIterationFailed", "mapIterationFailedEventDetails", details, frame.last, frame.scope,
-                        frame.child)
-            raise
-        except Aborted:
-            yield Event("MapIterationAborted", "mapIterationAbortedEventDetails", details, frame.last, frame.scope,
-                        frame.child)
-            raise
-        yield Event("MapIterationSucceeded", "mapIterationSucceededEventDetails", details, frame.last, frame.scope,
-                    frame.child)
-        return output
-
-    def run_distributed(self, state: MapState, frame: Frame, env: Env, entered: Event, effective: Any,
-                        items: list[Any], max_conc: int, tolerated: tuple[Any, Any]) -> Gen:
-        self.map_run_counter += 1
-        run_arn = self.ctx.map_run_arn(state.label or state.name, self.map_run_counter)
-        started = Event("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn}, frame.last,
-                        frame.scope + (state.name,), frame.child)
-        yield started
-        frame.last = started.id
-        limit = max_conc if max_conc and max_conc > 0 else defaults.DISTRIBUTED_MAP_MAX_CONCURRENCY
-        count_limit, pct_limit = tolerated
-        results: list[Any] = [None] * len(items)
-        failures = 0
-        running: dict[int, tuple[int, Any]] = {}
-        next_index = 0
-        first_error: tuple[str | None, str | None] | None = None
-
-        def exceeded() -> bool:
-            if failures == 0:
-                return False
-            if count_limit is None and pct_limit is None:
-                return True
-            over_count = count_limit is not None and failures > count_limit
-            over_pct = pct_limit is not None and len(items) > 0 and failures * 100.0 / len(items) > pct_limit
-            if count_limit is not None and pct_limit is not None:
-                return over_count or over_pct
-            return over_count if count_limit is not None else over_pct
-
-        while next_index < len(items) or running:
-            while next_index < len(items) and len(running) < limit:
-                i = next_index
-                next_index += 1
-                try:
-                    item_value = self.item_input(state, env, effective, i, items[i], entered)
-                except StatesError as err:
-                    for _, (_, h) in list(running.items()):
-                        yield Cancel(h)
-                    raise self.fail_in_state(err, state, entered.id) from None
-                # Child executions of a Distributed Map do not see the parent's variables.
-                child = Frame({}, frame.scope + (state.name, i), 0, (run_arn, i), frame.depth + 1)
-                handle = yield Spawn(self.run_child_execution(state, item_value, child),
-                                     f"{state.name}[{i}]")
-                running[id(handle)] = (i, handle)
-            try:
-                finished = yield WaitAny([h for (_, h) in running.values()])
-            except Aborted:
-                for _, (_, h) in list(running.items()):
-                    yield Cancel(h)
-                yield Event("MapRunAborted", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                yield Event("MapStateAborted", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                raise
-            i, _ = running.pop(id(finished))
-            outcome: ChildOutcome = finished.outcome
-            if outcome.ok:
-                results[i] = outcome.value
-                continue
-            failures += 1
-            if first_error is None:
-                first_error = (outcome.error, outcome.cause)
-            results[i] = {"Error": outcome.error, "Cause": outcome.cause}
-            if exceeded():
-                for _, (_, h) in list(running.items()):
-                    yield Cancel(h)
-                error = "States.ExceedToleratedFailureThreshold"
-                cause = "The specified tolerated failure threshold was exceeded"
-                yield Event("MapRunFailed", "mapRunFailedEventDetails", {"error": error, "cause": cause},
-                            frame.last, frame.scope + (state.name,), frame.child)
-                yield Event("MapStateFailed", None, None, frame.last, frame.scope + (state.name,), frame.child)
-                raise StatesError(error, cause)
-        yield Event("MapRunSucceeded", None, None, frame.last, frame.scope + (state.name,), frame.child)
-        return results
-
-    def run_child_execution(self, state: MapState, value: Any, frame: Frame) -> Gen:
-        output = yield from self.run_states(state.processor, value, frame)
-        return output
 
 
 def _resolve(path: Any, env: Env) -> Any:
@@ -1013,7 +852,7 @@ def _lenient_number(value: Any) -> Any:
 
 def _positive_int_field(literal: Any, path: Any, env: Env, field: str) -> int | None:
     if path is None:
-        return literal
+        return literal  # type: ignore[no-any-return]
     raw = _resolve(path, env)
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0 or (
         isinstance(raw, float) and not raw.is_integer()
@@ -1044,4 +883,3 @@ def _quoted_java(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value + '"'
     return '"' + compact_json(value) + '"'
-

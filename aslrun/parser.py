@@ -34,7 +34,21 @@ from aslrun.nodes import (
     WaitState,
 )
 
-__all__ = ["parse", "pointer_join"]
+__all__ = ["JField", "parse", "pointer_join"]
+
+
+class JField:
+    """A compiled JSONata-mode field and the expression text AWS quotes in causes."""
+
+    __slots__ = ("field", "raw", "text")
+
+    def __init__(self, field: Any, raw: Any) -> None:
+        self.field = field
+        self.raw = raw
+        self.text = raw[2:-2].strip() if isinstance(raw, str) and raw.startswith("{%") else None
+
+    def __repr__(self) -> str:
+        return f"JField({self.raw!r})"
 
 
 def pointer_join(base: str, *parts: str | int) -> str:
@@ -140,18 +154,30 @@ class _Compiler:
             "raw": raw,
         }
         if language == "JSONata":
-            self.problem(
-                pointer, name,
-                "JSONata states are not supported by this version of aslrun yet.",
-                "UNSUPPORTED_FEATURE",
-            )
-            return None
+            if "Output" in raw:
+                common["output"] = self.jsonata(raw, "Output", pointer, name)
+            if "Assign" in raw:
+                common["assign"] = self.jsonata(raw, "Assign", pointer, name)
+            return builder(self, raw, pointer, name, common)
         if kind != "Fail":
             common["input_path"] = self.path(raw, "InputPath", pointer, name)
             common["output_path"] = self.path(raw, "OutputPath", pointer, name)
         if "Assign" in raw:
             common["assign"] = self.template(raw, "Assign", pointer, name)
         return builder(self, raw, pointer, name, common)
+
+    def jsonata(self, raw: Mapping[str, Any], key: str, pointer: str, state: str) -> Any:
+        """Compile a JSONata-mode field (literal, ``{% expr %}``, or nested) once."""
+        if key not in raw:
+            return None
+        from aslrun.expressions.jsonata import JsonataSyntaxError, compile_field
+
+        try:
+            return JField(compile_field(raw[key]), raw[key])
+        except JsonataSyntaxError as exc:
+            self.problem(pointer_join(pointer, key), state, f"Invalid JSONata expression: {exc.reason}",
+                         "INVALID_JSONATA_EXPRESSION")
+            return None
 
     def retriers(self, raw: Mapping[str, Any], pointer: str) -> tuple[Retrier, ...]:
         out = []
@@ -171,12 +197,22 @@ class _Compiler:
             )
         return tuple(out)
 
-    def catchers(self, raw: Mapping[str, Any], pointer: str, state: str) -> tuple[Catcher, ...]:
+    def catchers(self, raw: Mapping[str, Any], pointer: str, state: str, jsonata: bool = False
+                 ) -> tuple[Catcher, ...]:
         out = []
         for i, c in enumerate(raw.get("Catch") or ()):
             if not isinstance(c, Mapping):
                 continue
             cp = pointer_join(pointer, "Catch", i)
+            if jsonata:
+                out.append(Catcher(
+                    error_equals=tuple(c.get("ErrorEquals") or ()),
+                    next=c.get("Next", ""),
+                    output=self.jsonata(c, "Output", cp, state),
+                    assign=self.jsonata(c, "Assign", cp, state),
+                    pointer=cp,
+                ))
+                continue
             out.append(
                 Catcher(
                     error_equals=tuple(c.get("ErrorEquals") or ()),
@@ -194,7 +230,31 @@ class _Compiler:
                          allow_variables=False)
 
 
+def _jsonata_or_literal(c: _Compiler, raw: Mapping[str, Any], key: str, pointer: str, name: str) -> Any:
+    """A JSONata-mode field that may be a literal (kept as is) or an expression (a JField)."""
+    from aslrun.expressions.jsonata import is_jsonata
+
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (str, dict, list)) and _contains_jsonata(value, is_jsonata):
+        return c.jsonata(raw, key, pointer, name)
+    return value
+
+
+def _contains_jsonata(value: Any, is_jsonata: Any) -> bool:
+    if isinstance(value, str):
+        return bool(is_jsonata(value))
+    if isinstance(value, dict):
+        return any(_contains_jsonata(v, is_jsonata) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_jsonata(v, is_jsonata) for v in value)
+    return False
+
+
 def _pass(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    if common["query_language"] == "JSONata":
+        return PassState(**common)
     return PassState(
         **common,
         has_result="Result" in raw,
@@ -205,6 +265,17 @@ def _pass(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common:
 
 
 def _task(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    if common["query_language"] == "JSONata":
+        return TaskState(
+            **common,
+            resource=raw.get("Resource", ""),
+            arguments=c.jsonata(raw, "Arguments", pointer, name),
+            retry=c.retriers(raw, pointer),
+            catch=c.catchers(raw, pointer, name, jsonata=True),
+            timeout_seconds=_jsonata_or_literal(c, raw, "TimeoutSeconds", pointer, name),
+            heartbeat_seconds=_jsonata_or_literal(c, raw, "HeartbeatSeconds", pointer, name),
+            credentials=c.jsonata(raw, "Credentials", pointer, name),
+        )
     return TaskState(
         **common,
         resource=raw.get("Resource", ""),
@@ -225,6 +296,19 @@ def _choice(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, commo
     from aslrun.expressions.choice import compile_condition
 
     branches = []
+    if common["query_language"] == "JSONata":
+        for i, rule in enumerate(raw.get("Choices") or ()):
+            if not isinstance(rule, Mapping):
+                continue
+            rp = pointer_join(pointer, "Choices", i)
+            branches.append(ChoiceBranch(
+                condition=_jsonata_or_literal(c, rule, "Condition", rp, name),
+                next=rule.get("Next", ""),
+                assign=c.jsonata(rule, "Assign", rp, name),
+                output=c.jsonata(rule, "Output", rp, name),
+                pointer=rp,
+            ))
+        return ChoiceState(**common, choices=tuple(branches), default=raw.get("Default"))
     for i, rule in enumerate(raw.get("Choices") or ()):
         rp = pointer_join(pointer, "Choices", i)
         condition, diags = compile_condition(rule, rp, name, True)
@@ -245,6 +329,15 @@ def _choice(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, commo
 def _wait(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
     from aslrun.expressions.timestamps import parse_timestamp
 
+    if common["query_language"] == "JSONata":
+        seconds = _jsonata_or_literal(c, raw, "Seconds", pointer, name)
+        stamp = _jsonata_or_literal(c, raw, "Timestamp", pointer, name)
+        if isinstance(stamp, str):
+            parsed = parse_timestamp(stamp)
+            if parsed is None:
+                c.problem(pointer_join(pointer, "Timestamp"), name, "String does not match RFC3339 timestamp")
+            stamp = parsed
+        return WaitState(**common, seconds=seconds, timestamp=stamp)
     timestamp = None
     if "Timestamp" in raw:
         timestamp = parse_timestamp(raw["Timestamp"]) if isinstance(raw["Timestamp"], str) else None
@@ -264,6 +357,12 @@ def _succeed(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, comm
 
 
 def _fail(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
+    if common["query_language"] == "JSONata":
+        return FailState(
+            **common,
+            error=_jsonata_or_literal(c, raw, "Error", pointer, name),
+            cause=_jsonata_or_literal(c, raw, "Cause", pointer, name),
+        )
     return FailState(
         **common,
         error=raw.get("Error"),
@@ -279,6 +378,14 @@ def _parallel(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, com
         for i, b in enumerate(raw.get("Branches") or ())
         if isinstance(b, Mapping)
     )
+    if common["query_language"] == "JSONata":
+        return ParallelState(
+            **common,
+            branches=branches,
+            arguments=c.jsonata(raw, "Arguments", pointer, name),
+            retry=c.retriers(raw, pointer),
+            catch=c.catchers(raw, pointer, name, jsonata=True),
+        )
     return ParallelState(
         **common,
         branches=branches,
@@ -307,6 +414,34 @@ def _map(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: 
             "MaxInputBytesPerBatchPath": c.path(batcher, "MaxInputBytesPerBatchPath", bp, name, reference=True),
             "BatchInput": c.template(batcher, "BatchInput", bp, name),
         }
+    if common["query_language"] == "JSONata":
+        jbatcher = None
+        if isinstance(batcher, Mapping):
+            bp = pointer_join(pointer, "ItemBatcher")
+            jbatcher = {
+                "MaxItemsPerBatch": _jsonata_or_literal(c, batcher, "MaxItemsPerBatch", bp, name),
+                "MaxItemsPerBatchPath": None,
+                "MaxInputBytesPerBatch": _jsonata_or_literal(c, batcher, "MaxInputBytesPerBatch", bp, name),
+                "MaxInputBytesPerBatchPath": None,
+                "BatchInput": c.jsonata(batcher, "BatchInput", bp, name),
+            }
+        return MapState(
+            **common,
+            processor=processor,
+            mode=config.get("Mode", "INLINE"),
+            execution_type=config.get("ExecutionType"),
+            items=_jsonata_or_literal(c, raw, "Items", pointer, name),
+            item_selector=c.jsonata(raw, "ItemSelector", pointer, name),
+            item_batcher=jbatcher,
+            item_reader=raw.get("ItemReader"),
+            result_writer=raw.get("ResultWriter"),
+            max_concurrency=_jsonata_or_literal(c, raw, "MaxConcurrency", pointer, name) or 0,
+            tolerated_failure_count=_jsonata_or_literal(c, raw, "ToleratedFailureCount", pointer, name),
+            tolerated_failure_percentage=_jsonata_or_literal(c, raw, "ToleratedFailurePercentage", pointer, name),
+            label=raw.get("Label"),
+            retry=c.retriers(raw, pointer),
+            catch=c.catchers(raw, pointer, name, jsonata=True),
+        )
     return MapState(
         **common,
         processor=processor,

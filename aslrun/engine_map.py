@@ -1,0 +1,331 @@
+"""Map states: items, ItemSelector, batching, inline iterations and distributed child executions.
+
+:class:`MapRunner` is mixed into :class:`aslrun.engine.Engine`; like the rest of the
+core it only yields events and effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from aslrun import dataflow_jsonata as jflow
+from aslrun import defaults
+from aslrun.dataflow import apply_input_path, compact_json, payload_size
+from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, Spawn, WaitAny
+from aslrun.errors import StatesError
+from aslrun.expressions.access import Env
+from aslrun.nodes import MapState
+
+if TYPE_CHECKING:
+    from aslrun.engine import Engine, Frame
+
+__all__ = ["MapRunner"]
+
+Gen = Generator[Any, Any, Any]
+
+
+class MapRunner:
+    """The Map part of the engine."""
+
+    def run_map(self: Engine, state: MapState, value: Any, frame: Frame) -> Gen:  # type: ignore[misc]
+        ev = yield from self.enter(frame, state, value)
+        counts = [0] * len(state.retry)
+        while True:
+            env = None if state.jsonata else self.env(frame, state, value, ev)
+            try:
+                try:
+                    setup = self.map_setup(state, value, frame, ev, env)
+                except StatesError as err:
+                    raise (yield from self.failed(err, state, ev, frame)) from None
+                items, max_conc, tolerated, item_input = setup
+                started = self.event(frame, state, "MapStateStarted", "mapStateStartedEventDetails",
+                                     {"length": len(items)})
+                yield started
+                frame.last = started.id
+                if state.distributed:
+                    results = yield from self.run_distributed(state, frame, ev, items, item_input, max_conc,
+                                                              tolerated)
+                else:
+                    results = yield from self.run_inline(state, frame, ev, items, item_input, max_conc)
+                yield self.event(frame, state, "MapStateSucceeded")
+                try:
+                    self.check_result(state, results)
+                    output, values = self.task_output(state, value, results, frame, ev, env)
+                except StatesError as err:
+                    raise (yield from self.failed(err, state, ev, frame)) from None
+                yield from self.leave(frame, state, output, self.apply(frame, values))
+                return self._next(state), output
+            except StatesError as err:
+                caught = yield from self.recover(state, err, counts, frame, value, ev, env)
+                if caught is None:
+                    continue
+                return caught
+
+    def map_setup(self: Engine, state: MapState, value: Any, frame: Frame, ev: Event,  # type: ignore[misc]
+                  env: Env | None) -> tuple[list[Any], int, tuple[Any, Any], Any]:
+        """Items (batched), concurrency, tolerance and the per-item input function."""
+        if state.jsonata:
+            scope = self.scope(frame, state, value, ev)
+            if state.items is not None:
+                items = jflow.evaluate_typed(state.items, scope, "Items", "array") \
+                    if jflow.is_field(state.items) else state.items
+            else:
+                items = value
+            if not isinstance(items, list):
+                raise StatesError("States.QueryEvaluationError",
+                                  f"Map state input must be an array but was: {compact_json(items)}")
+            max_conc = _jsonata_number(state.max_concurrency, scope, "MaxConcurrency", "non-negative-integer")
+            count = _jsonata_number(state.tolerated_failure_count, scope, "ToleratedFailureCount",
+                                    "non-negative-integer")
+            pct = _jsonata_number(state.tolerated_failure_percentage, scope, "ToleratedFailurePercentage",
+                                  "percentage")
+            batches = self.batch_items(state, items, scope, None)
+            selector = state.item_selector
+
+            def item_input(index: int, item: Any) -> Any:
+                if selector is None:
+                    return item
+                context = self.ctx.map_item_context(state.name, ev.timestamp, index, item)
+                iscope = self.scope(frame, state, value, ev, context=context)
+                return jflow.evaluate(selector, iscope, "ItemSelector")
+
+            return batches, max_conc or 0, (count, pct), item_input
+
+        assert env is not None
+        effective = apply_input_path(state.input_path, env)
+        ienv = env.with_input(effective)
+        from aslrun.engine import _resolve
+
+        items = _resolve(state.items_path, ienv) if state.items_path is not None else effective
+        if not isinstance(items, list):
+            raise StatesError("States.Runtime", f"Map state input must be an array but was: {compact_json(items)}")
+        max_conc = self.map_int(state.max_concurrency, state.max_concurrency_path, ienv, "MaxConcurrencyPath",
+                                "integer")
+        tolerated = self.tolerance(state, ienv)
+        batches = self.batch_items(state, items, None, ienv)
+        jsonpath_selector = state.item_selector
+        ctx = self.ctx
+
+        def item_input_jsonpath(index: int, item: Any) -> Any:
+            if jsonpath_selector is None:
+                return item
+            item_env = Env(
+                effective,
+                env.variables,
+                context_factory=lambda: ctx.map_item_context(state.name, ev.timestamp, index, item),
+                rng=self.rng,
+            )
+            return jsonpath_selector.evaluate(item_env)
+
+        return batches, max_conc or 0, tolerated, item_input_jsonpath
+
+    def map_int(self: Engine, literal: Any, path: Any, env: Env, field: str,  # type: ignore[misc]
+                kind: str) -> Any:
+        from aslrun.engine import _lenient_number, _quoted_java, _resolve
+
+        if path is None:
+            return literal
+        raw = _lenient_number(_resolve(path, env))
+        if kind == "integer":
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                if not (isinstance(raw, float) and raw.is_integer()):
+                    raise StatesError(
+                        "States.Runtime",
+                        f"The {field} field refers to value {_quoted_java(raw)} which is not a valid integer: "
+                        f"{path.text}",
+                    )
+                raw = int(raw)
+        elif isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise StatesError(
+                "States.Runtime",
+                f"The {field} field refers to value {_quoted_java(raw)} which is not a valid float: {path.text}",
+            )
+        return raw
+
+    def tolerance(self: Engine, state: MapState, env: Env) -> tuple[Any, Any]:  # type: ignore[misc]
+        count = self.map_int(state.tolerated_failure_count, state.tolerated_failure_count_path, env,
+                             "ToleratedFailureCountPath", "integer")
+        pct = self.map_int(state.tolerated_failure_percentage, state.tolerated_failure_percentage_path, env,
+                           "ToleratedFailurePercentagePath", "float")
+        if count is not None and count < 0:
+            raise StatesError("States.Runtime", "ToleratedFailureCount cannot be negative.")
+        if pct is not None and not 0 <= pct <= 100:
+            raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
+        return count, pct
+
+    def batch_items(self: Engine, state: MapState, items: list[Any], scope: Any,  # type: ignore[misc]
+                    env: Env | None) -> list[Any]:
+        batcher = state.item_batcher
+        if batcher is None:
+            return items
+        if scope is not None:
+            max_items = _jsonata_number(batcher["MaxItemsPerBatch"], scope, "MaxItemsPerBatch", "positive-integer")
+            max_bytes = _jsonata_number(batcher["MaxInputBytesPerBatch"], scope, "MaxInputBytesPerBatch",
+                                        "positive-integer")
+            batch_input = jflow.evaluate(batcher["BatchInput"], scope, "BatchInput") \
+                if batcher["BatchInput"] is not None else None
+        else:
+            assert env is not None
+            max_items = self.map_int(batcher["MaxItemsPerBatch"], batcher["MaxItemsPerBatchPath"], env,
+                                     "MaxItemsPerBatchPath", "integer")
+            max_bytes = self.map_int(batcher["MaxInputBytesPerBatch"], batcher["MaxInputBytesPerBatchPath"], env,
+                                     "MaxInputBytesPerBatchPath", "integer")
+            batch_input = batcher["BatchInput"].evaluate(env) if batcher["BatchInput"] is not None else None
+        batches: list[list[Any]] = []
+        current: list[Any] = []
+        size = 0
+        for item in items:
+            item_size = payload_size(item) if max_bytes else 0
+            if current and ((max_items and len(current) >= max_items) or (max_bytes and size + item_size > max_bytes)):
+                batches.append(current)
+                current, size = [], 0
+            current.append(item)
+            size += item_size
+        if current:
+            batches.append(current)
+        out = []
+        for b in batches:
+            entry: dict[str, Any] = {"Items": b}
+            if batch_input is not None:
+                entry["BatchInput"] = batch_input
+            out.append(entry)
+        return out
+
+    # ------------------------------------------------------------ inline
+
+    def run_inline(self: Engine, state: MapState, frame: Frame, entered: Event,  # type: ignore[misc]
+                   items: list[Any], item_input: Any, max_conc: int) -> Gen:
+        limit = max_conc if max_conc and max_conc > 0 else defaults.INLINE_MAP_MAX_CONCURRENCY
+        limit = min(limit, defaults.INLINE_MAP_MAX_CONCURRENCY)
+        results: list[Any] = [None] * len(items)
+        running: dict[int, tuple[int, Frame, Any]] = {}
+        next_index = 0
+        while next_index < len(items) or running:
+            while next_index < len(items) and len(running) < limit:
+                i = next_index
+                next_index += 1
+                try:
+                    value = item_input(i, items[i])
+                except StatesError as err:
+                    for _, _, h in list(running.values()):
+                        yield Cancel(h)
+                    raise (yield from self.failed(err, state, entered, frame)) from None
+                child = frame.nested((state.name, i))
+                handle = yield Spawn(self.run_iteration(state, i, value, child), f"{state.name}[{i}]")
+                running[id(handle)] = (i, child, handle)
+            try:
+                finished = yield WaitAny([h for (_, _, h) in running.values()])
+            except Aborted:
+                for _, _, h in list(running.values()):
+                    yield Cancel(h)
+                yield self.event(frame, state, "MapStateAborted")
+                raise
+            i, child, _ = running.pop(id(finished))
+            frame.last = max(frame.last, child.last)
+            outcome: ChildOutcome = finished.outcome
+            if not outcome.ok:
+                for _, _, h in list(running.values()):
+                    yield Cancel(h)
+                failed = self.event(frame, state, "MapStateFailed")
+                yield failed
+                frame.last = failed.id
+                raise StatesError(outcome.error, outcome.cause)
+            results[i] = outcome.value
+        return results
+
+    def run_iteration(self: Engine, state: MapState, index: int, value: Any,  # type: ignore[misc]
+                      frame: Frame) -> Gen:
+        details = {"index": index, "name": state.name}
+
+        def iteration_event(kind: str) -> Event:
+            return Event("MapIteration" + kind, "mapIteration" + kind + "EventDetails", details, frame.last,
+                         frame.scope, frame.child)
+
+        started = iteration_event("Started")
+        yield started
+        frame.last = started.id
+        try:
+            output = yield from self.run_states(state.processor, value, frame)
+        except StatesError:
+            yield iteration_event("Failed")
+            raise
+        except Aborted:
+            yield iteration_event("Aborted")
+            raise
+        yield iteration_event("Succeeded")
+        return output
+
+    # ------------------------------------------------------------ distributed
+
+    def run_distributed(self: Engine, state: MapState, frame: Frame, entered: Event,  # type: ignore[misc]
+                        items: list[Any], item_input: Any, max_conc: int, tolerated: tuple[Any, Any]) -> Gen:
+        self.map_run_counter += 1
+        run_arn = self.ctx.map_run_arn(state.label or state.name, self.map_run_counter)
+        started = self.event(frame, state, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+        yield started
+        frame.last = started.id
+        limit = max_conc if max_conc and max_conc > 0 else defaults.DISTRIBUTED_MAP_MAX_CONCURRENCY
+        count_limit, pct_limit = tolerated
+        results: list[Any] = [None] * len(items)
+        failures = 0
+        running: dict[int, tuple[int, Any]] = {}
+        next_index = 0
+
+        def exceeded() -> bool:
+            if count_limit is None and pct_limit is None:
+                return failures > 0
+            over_count = count_limit is not None and failures > count_limit
+            over_pct = pct_limit is not None and len(items) > 0 and failures * 100.0 / len(items) > pct_limit
+            if count_limit is not None and pct_limit is not None:
+                return over_count or over_pct
+            return over_count if count_limit is not None else over_pct
+
+        while next_index < len(items) or running:
+            while next_index < len(items) and len(running) < limit:
+                i = next_index
+                next_index += 1
+                try:
+                    value = item_input(i, items[i])
+                except StatesError as err:
+                    for _, h in list(running.values()):
+                        yield Cancel(h)
+                    raise (yield from self.failed(err, state, entered, frame)) from None
+                # Child executions of a Distributed Map do not see the parent's variables.
+                child = frame.nested((state.name, i), isolated=True, child=(run_arn, i))
+                handle = yield Spawn(self.run_states(state.processor, value, child), f"{state.name}[{i}]")
+                running[id(handle)] = (i, handle)
+            try:
+                finished = yield WaitAny([h for (_, h) in running.values()])
+            except Aborted:
+                for _, h in list(running.values()):
+                    yield Cancel(h)
+                yield self.event(frame, state, "MapRunAborted")
+                yield self.event(frame, state, "MapStateAborted")
+                raise
+            i, _ = running.pop(id(finished))
+            outcome: ChildOutcome = finished.outcome
+            if outcome.ok:
+                results[i] = outcome.value
+                continue
+            failures += 1
+            results[i] = {"Error": outcome.error, "Cause": outcome.cause}
+            if exceeded():
+                for _, h in list(running.values()):
+                    yield Cancel(h)
+                error = "States.ExceedToleratedFailureThreshold"
+                cause = "The specified tolerated failure threshold was exceeded"
+                yield self.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
+                                 {"error": error, "cause": cause})
+                failed = self.event(frame, state, "MapStateFailed")
+                yield failed
+                frame.last = failed.id
+                raise StatesError(error, cause)
+        yield self.event(frame, state, "MapRunSucceeded")
+        return results
+
+
+def _jsonata_number(value: Any, scope: Any, name: str, kind: str) -> Any:
+    if jflow.is_field(value):
+        return jflow.evaluate_typed(value, scope, name, kind)
+    return value
