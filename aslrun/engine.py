@@ -148,6 +148,7 @@ class Engine(MapRunner):
         self.check_limits = check_payload_limits
         self.map_run_counter = 0
         self.root_variables: dict[str, Any] = {}
+        self.variable_bytes: dict[tuple[int, str], int] = {}
 
     # ------------------------------------------------------------ entry point
 
@@ -302,9 +303,19 @@ class Engine(MapRunner):
                 )
         return values
 
-    @staticmethod
-    def apply(frame: Frame, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    def apply(self, frame: Frame, values: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Store assigned variables; all stored variables of an execution stay within 10 MiB."""
         if values:
+            if self.check_limits:
+                store = frame.variables.maps[0] if isinstance(frame.variables, ChainMap) else frame.variables
+                for name, value in values.items():
+                    self.variable_bytes[(id(store), name)] = payload_size(value)
+                if sum(self.variable_bytes.values()) > defaults.MAX_VARIABLES_BYTES:
+                    raise StatesError(
+                        "States.DataLimitExceeded",
+                        "The variables of the execution have a combined size exceeding the maximum number of "
+                        f"bytes service limit ({defaults.MAX_VARIABLES_BYTES} bytes).",
+                    )
             frame.variables.update(values)
         return values
 

@@ -90,10 +90,11 @@ def cli() -> None:
                    "(default: $SFN_MOCK_CONFIG when --test-case is given).")
 @click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
 @click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
+@click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view on stderr.")
 def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
         as_json: bool, history_file: Path | None, clock: str, seed: int | None, no_history_limit: bool,
-        mock_config: Path | None, test_case: str | None, hybrid: bool, quiet: bool) -> None:
+        mock_config: Path | None, test_case: str | None, hybrid: bool, show_variables: bool, quiet: bool) -> None:
     """Run DEFINITION (JSON or YAML) and print its output."""
     from aslrun import defaults
     from aslrun.cli.render import LiveView, render_result_summary
@@ -141,6 +142,10 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
                                     encoding="utf-8")
         except OSError as exc:
             _fail(AslrunError(f"cannot write history to {history_file}: {exc.strerror}"))
+    if show_variables:
+        from aslrun.cli.render import render_variables
+
+        render_variables(_stderr(), result.variables)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

@@ -15,7 +15,7 @@ from aslrun.effects import Event
 from aslrun.errors import Diagnostic
 from aslrun.execution import Execution, ExecutionResult
 
-__all__ = ["LiveView", "render_diagnostics", "render_result_summary"]
+__all__ = ["LiveView", "render_diagnostics", "render_result_summary", "render_variables"]
 
 _STATUS_STYLE = {"SUCCEEDED": "bold green", "FAILED": "bold red", "TIMED_OUT": "bold red", "ABORTED": "bold yellow"}
 
@@ -151,4 +151,17 @@ def render_diagnostics(console: Console, diagnostics: list[Diagnostic], source_n
         if d.hint:
             message += f"\n[green]{escape(d.hint)}[/green]"
         table.add_row(escape(where), escape(d.state or ""), message)
+    console.print(table)
+
+
+def render_variables(console: Console, variables: dict[str, Any]) -> None:
+    """The execution's final top-level variables, one per row, values as JSON."""
+    if not variables:
+        console.print(Text("no variables were assigned", style="dim"))
+        return
+    table = Table(title="variables", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("value")
+    for name in sorted(variables):
+        table.add_row(escape(name), escape(json.dumps(variables[name], ensure_ascii=False)))
     console.print(table)
