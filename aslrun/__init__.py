@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Import the validate module before defining the validate() function below, so that a later
+# "import aslrun.validate" cannot replace the function with the module on the package.
+import aslrun.validate as _validate_module
 from aslrun.clock import SystemClock, VirtualClock
 from aslrun.errors import (
     AslrunError,
@@ -43,9 +46,8 @@ def run(definition: Any, input: Any = None, *, name: str | None = None, **settin
 def validate(source: Any) -> list[Diagnostic]:
     """Every problem in a definition (dict, JSON/YAML text or path), without raising for them."""
     from aslrun.source import read_definition
-    from aslrun.validate import validate_definition
 
-    return validate_definition(read_definition(source).value)
+    return _validate_module.validate_definition(read_definition(source).value)
 
 
 __all__ = [

@@ -27,12 +27,20 @@ class Source:
     path: Path | None = None
 
 
-def _excerpt(text: str, line: int, column: int) -> str:
+def _excerpt(text: str, line: int, column: int, width: int = 60) -> str:
+    """The offending line (a window of it around ``column`` when long) with a caret under the column."""
     lines = text.splitlines()
     if not 1 <= line <= len(lines):
         return ""
-    src = lines[line - 1]
-    return f"\n    {src}\n    {' ' * max(column - 1, 0)}^"
+    src = lines[line - 1].expandtabs(1)
+    col = max(column - 1, 0)
+    if len(src) > width:
+        start = max(0, min(col - width // 2, len(src) - width))
+        snippet = src[start : start + width]
+        prefix = "…" if start > 0 else ""
+        suffix = "…" if start + width < len(src) else ""
+        return f"\n    {prefix}{snippet}{suffix}\n    {' ' * (col - start + len(prefix))}^"
+    return f"\n    {src}\n    {' ' * col}^"
 
 
 def parse_json_text(text: str, what: str = "definition", name: str | None = None) -> Any:

@@ -25,8 +25,17 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _fail(error: AslrunError) -> NoReturn:
-    """Print an aslrun error on stderr (rich) and exit with its code."""
+def _fail(error: AslrunError, as_json: bool = False) -> NoReturn:
+    """Print an aslrun error on stderr (rich) and exit with its code.
+
+    With ``--json`` stdout still gets exactly one object, so a script always has something to parse.
+    """
+    if as_json:
+        payload: dict[str, Any] = {"status": "INVALID" if isinstance(error, DefinitionError) else "ERROR",
+                                   "error": type(error).__name__, "cause": str(error)}
+        if isinstance(error, DefinitionError):
+            payload["diagnostics"] = [d.to_json() for d in error.diagnostics]
+        click.echo(json.dumps(payload, ensure_ascii=False))
     console = _stderr()
     if isinstance(error, DefinitionError):
         from aslrun.cli.render import render_diagnostics
@@ -119,8 +128,10 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
             listeners.append(view)
         execution = interpreter.start(machine, input_value, name=execution_name, listeners=listeners,
                                       context=context_value)
+        if history_file is not None:
+            _check_writable(history_file)
     except AslrunError as exc:
-        _fail(exc)
+        _fail(exc, as_json)
 
     previous = signal.getsignal(signal.SIGINT)
 
@@ -156,6 +167,15 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
         if result.succeeded:
             click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
     sys.exit(0 if result.succeeded else 1)
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before the run, not after it, when the history file cannot be written."""
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise AslrunError(f"cannot write history to {path}: {exc.strerror}") from None
 
 
 def _mock_test_case(path: Path | None, test_case: str | None, hybrid: bool, machine_name: str) -> Any:
@@ -202,6 +222,8 @@ def validate(definition: Path, as_json: bool) -> None:
                                "diagnostics": [d.to_json() for d in diagnostics]}, ensure_ascii=False))
     elif diagnostics:
         render_diagnostics(_stderr(), diagnostics, str(definition))
+        if not errors:
+            _stderr().print(f"[green]✓[/green] {_escape(str(definition))} is a valid state machine (with warnings)")
     else:
         _stderr().print(f"[green]✓[/green] {_escape(str(definition))} is a valid state machine")
     sys.exit(2 if errors else 0)

@@ -138,8 +138,17 @@ def render_result_summary(console: Console, result: ExecutionResult) -> None:
 def render_diagnostics(console: Console, diagnostics: list[Diagnostic], source_name: str | None) -> None:
     """A table of definition problems: where, what, and how to fix it."""
     count = len(diagnostics)
-    title = f"{source_name or 'definition'}: {count} problem{'s' if count != 1 else ''}"
-    table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False)
+    errors = sum(1 for d in diagnostics if d.severity == "ERROR")
+    kind = "problem" if errors else "warning"
+    console.print(Text(f"{source_name or 'definition'}: {count} {kind}{'s' if count != 1 else ''}", style="bold"),
+                  soft_wrap=True)
+    syntax = [d for d in diagnostics if d.line is not None]
+    if syntax and len(syntax) == len(diagnostics):
+        # A syntax error carries an excerpt with a caret; a table cell would wrap it out of line.
+        for d in syntax:
+            console.print(Text(d.message), soft_wrap=True)
+        return
+    table = Table(show_lines=False, expand=False)
     table.add_column("location", style="cyan", no_wrap=True)
     table.add_column("state", style="bold")
     table.add_column("problem")
@@ -150,6 +159,8 @@ def render_diagnostics(console: Console, diagnostics: list[Diagnostic], source_n
         message = escape(d.message)
         if d.hint:
             message += f"\n[green]{escape(d.hint)}[/green]"
+        if d.severity != "ERROR":
+            message = f"[yellow]{d.severity.lower()}:[/yellow] " + message
         table.add_row(escape(where), escape(d.state or ""), message)
     console.print(table)
 
