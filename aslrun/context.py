@@ -69,6 +69,8 @@ class ContextFactory:
         }
         self.state_machine = {"Id": self.machine_arn, "Name": machine_name}
         self.extra = extra or {}
+        self._last_moment: Any = None
+        self._last_iso: str | None = None
 
     def _base(self) -> dict[str, Any]:
         ctx: dict[str, Any] = {"Execution": self.execution, "StateMachine": self.state_machine}
@@ -76,11 +78,18 @@ class ContextFactory:
             ctx = _merge(ctx, copy.deepcopy(self.extra))
         return ctx
 
+    def _iso(self, moment: datetime | float | None) -> str | None:
+        # A Map formats its entered time once per item; remember the last one.
+        if moment is not self._last_moment:
+            self._last_moment = moment
+            self._last_iso = iso_millis(moment)
+        return self._last_iso
+
     def state_context(self, name: str, entered: datetime | float | None, retry_count: int | None,
                       task_token: str | None = None) -> dict[str, Any]:
         """The context object while a state runs. ``RetryCount`` appears in Task states only."""
         ctx = self._base()
-        state: dict[str, Any] = {"EnteredTime": iso_millis(entered), "Name": name}
+        state: dict[str, Any] = {"EnteredTime": self._iso(entered), "Name": name}
         if retry_count is not None:
             state["RetryCount"] = retry_count
         ctx["State"] = state

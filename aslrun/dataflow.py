@@ -29,9 +29,13 @@ __all__ = [
 ]
 
 
+# One encoder for the process: json.dumps with non-default options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def compact_json(value: Any) -> str:
     """JSON text the way Step Functions writes it: no spaces, non-ASCII kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
 
 
 def payload_size(value: Any) -> int:

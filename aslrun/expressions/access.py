@@ -14,6 +14,8 @@ from aslrun.expressions.jsonpath import JsonPath, PathNotFound, compile_path
 
 __all__ = ["Env", "ValuePath", "compile_value_path", "is_variable_path"]
 
+_MISSING: Any = object()
+
 
 class Env:
     """The data an expression sees: state input, variables, and a lazily built context object."""
@@ -58,7 +60,7 @@ class ValuePath:
     variable is not defined).
     """
 
-    __slots__ = ("text", "source", "variable", "path", "definite")
+    __slots__ = ("text", "source", "variable", "path", "definite", "get")
 
     def __init__(self, text: str, source: str, path: JsonPath, variable: str | None = None) -> None:
         self.text = text
@@ -66,11 +68,52 @@ class ValuePath:
         self.path = path
         self.variable = variable
         self.definite = path.definite
+        #: ``get(env)``: the selected value; a closure specialised for the common case
+        self.get: Callable[[Env], Any] = self._fast_getter()
 
     def __repr__(self) -> str:
         return f"ValuePath({self.text!r})"
 
-    def get(self, env: Env) -> Any:
+    def _fast_getter(self) -> Callable[[Env], Any]:
+        """Definite paths on the input read dicts and lists directly; anything unusual (a miss, a
+        wrong type) goes through the general evaluation, which also words the error."""
+        slow = self._get
+        if self.source != "input" or not self.definite or self.path.function is not None:
+            return slow
+        keys = self.path.keys
+        if not keys:
+            return lambda env: env.input
+        if len(keys) == 1 and isinstance(keys[0], str):
+            key = keys[0]
+
+            def get_one(env: Env) -> Any:
+                data = env.input
+                if type(data) is dict:
+                    value = data.get(key, _MISSING)
+                    if value is not _MISSING:
+                        return value
+                return slow(env)
+
+            return get_one
+
+        def get_many(env: Env) -> Any:
+            node = env.input
+            for key in keys:
+                if type(key) is str:
+                    if type(node) is not dict:
+                        return slow(env)
+                    node = node.get(key, _MISSING)
+                    if node is _MISSING:
+                        return slow(env)
+                else:
+                    if type(node) is not list or not -len(node) <= key < len(node):
+                        return slow(env)
+                    node = node[key]
+            return node
+
+        return get_many
+
+    def _get(self, env: Env) -> Any:
         source = self.source
         if source == "input":
             return self.path.evaluate(env.input)
