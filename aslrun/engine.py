@@ -64,6 +64,8 @@ _NOT_IN_ALL = frozenset({"States.Runtime"})
 _PREFIXED = frozenset({"States.Runtime", "States.QueryEvaluationError"})
 
 _NO_DETAILS: dict[str, Any] = {"truncated": False}
+#: state types that have a ``…StateAborted`` history event
+_ABORTABLE = frozenset({TaskState, WaitState, ParallelState, MapState})
 _UNSET: Any = object()
 
 
@@ -149,6 +151,17 @@ class Engine(MapRunner):
         self.map_run_counter = 0
         self.root_variables: dict[str, Any] = {}
         self.variable_bytes: dict[tuple[int, str], int] = {}
+        #: one runner per state type; each returns (next state name or None, output)
+        self.runners: dict[type, Any] = {
+            PassState: self.run_pass,
+            ChoiceState: self.run_choice,
+            TaskState: self.run_task,
+            WaitState: self.run_wait,
+            SucceedState: self.run_succeed,
+            FailState: self.run_fail,
+            ParallelState: self.run_parallel,
+            MapState: self.run_map,
+        }
 
     # ------------------------------------------------------------ entry point
 
@@ -328,25 +341,15 @@ class Engine(MapRunner):
         while name is not None:
             state = states[name]
             kind = type(state)
-            if kind is PassState:
-                name, value = yield from self.run_pass(state, value, frame)  # type: ignore[arg-type]
-            elif kind is ChoiceState:
-                name, value = yield from self.run_choice(state, value, frame)  # type: ignore[arg-type]
-            elif kind is TaskState:
-                name, value = yield from self.run_task(state, value, frame)  # type: ignore[arg-type]
-            elif kind is WaitState:
-                name, value = yield from self.run_wait(state, value, frame)  # type: ignore[arg-type]
-            elif kind is SucceedState:
-                name, value = yield from self.run_succeed(state, value, frame)  # type: ignore[arg-type]
-            elif kind is FailState:
-                yield from self.run_fail(state, value, frame)  # type: ignore[arg-type]
-            elif kind is ParallelState:
-                name, value = yield from self.run_parallel(state, value, frame)  # type: ignore[arg-type]
-            elif kind is MapState:
-                name, value = yield from self.run_map(state, value, frame)  # type: ignore[arg-type]
-            else:  # pragma: no cover - the parser builds only the eight types
-                raise StatesError("States.Runtime", f"Unknown state type {state.type}")
+            try:
+                name, value = yield from self.runners[kind](state, value, frame)
+            except Aborted:
+                # Wherever the stop lands inside these states, AWS records the state as aborted.
+                if kind in _ABORTABLE:
+                    yield self.event(frame, state, state.type + "StateAborted")
+                raise
         return value
+
 
     @staticmethod
     def _next(state: State) -> str | None:
@@ -475,12 +478,8 @@ class Engine(MapRunner):
                 seconds = yield from self.wait_seconds(state, env.with_input(effective))
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
-        try:
-            if seconds > 0:
-                yield Sleep(seconds, "wait")
-        except Aborted:
-            yield self.event(frame, state, "WaitStateAborted")
-            raise
+        if seconds > 0:
+            yield Sleep(seconds, "wait")
         try:
             if state.jsonata:
                 values = self.assign_values(state, state.assign, scope)
@@ -645,8 +644,7 @@ class Engine(MapRunner):
                 yield from self.task_started(frame, state, rtype, rname, is_lambda_arn, params, timeout,
                                              heartbeat, credentials)
                 invoked = True
-                try:
-                    reply = yield Invoke(
+                reply = yield Invoke(
                         resource=state.resource,
                         parameters=params,
                         state_name=state.name,
@@ -657,9 +655,6 @@ class Engine(MapRunner):
                         context=context,
                         scope=frame.scope + (state.name,),
                     )
-                except Aborted:
-                    yield self.event(frame, state, "TaskStateAborted")
-                    raise
                 result = reply.result
                 if self.check_limits and exceeds_payload_limit(result):
                     raise StatesError(
@@ -821,7 +816,6 @@ class Engine(MapRunner):
             except Aborted:
                 for h in pending:
                     yield Cancel(h)
-                yield self.event(frame, state, state.type + "StateAborted")
                 raise
             pending.remove(finished)
             i = index[id(finished)]

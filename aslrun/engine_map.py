@@ -219,7 +219,6 @@ class MapRunner:
             except Aborted:
                 for _, _, h in list(running.values()):
                     yield Cancel(h)
-                yield self.event(frame, state, "MapStateAborted")
                 raise
             i, child, _ = running.pop(id(finished))
             frame.last = max(frame.last, child.last)
@@ -301,7 +300,6 @@ class MapRunner:
                 for _, h in list(running.values()):
                     yield Cancel(h)
                 yield self.event(frame, state, "MapRunAborted")
-                yield self.event(frame, state, "MapStateAborted")
                 raise
             i, _ = running.pop(id(finished))
             outcome: ChildOutcome = finished.outcome
