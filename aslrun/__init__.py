@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any as _Any
 
 # Import the validate module before defining the validate() function below, so that a later
 # "import aslrun.validate" cannot replace the function with the module on the package.
@@ -33,17 +33,17 @@ from aslrun.nodes import StateMachine
 __version__ = "0.1.0"
 
 
-def load(source: Any, name: str | None = None) -> StateMachine:
+def load(source: _Any, name: str | None = None) -> StateMachine:
     """Read, validate and compile a definition (dict, JSON/YAML text or path) with default settings."""
     return Interpreter().load(source, name=name)
 
 
-def run(definition: Any, input: Any = None, *, name: str | None = None, **settings: Any) -> ExecutionResult:
+def run(definition: _Any, input: _Any = None, *, name: str | None = None, **settings: _Any) -> ExecutionResult:
     """Run ``definition`` on ``input`` to the end; ``settings`` go to :class:`Interpreter`."""
     return Interpreter(**settings).run(definition, input, name=name)
 
 
-def validate(source: Any) -> list[Diagnostic]:
+def validate(source: _Any) -> list[Diagnostic]:
     """Every problem in a definition (dict, JSON/YAML text or path), without raising for them."""
     from aslrun.source import read_definition
 

@@ -25,6 +25,7 @@ __all__ = [
     "Cancel",
     "ChildOutcome",
     "Event",
+    "ExecutionTimedOut",
     "Invoke",
     "Now",
     "Sleep",
@@ -126,9 +127,14 @@ class WaitAny:
 
 @dataclass(slots=True)
 class Cancel:
-    """Abort a child run; the engine code in it receives :class:`Aborted`."""
+    """Abort a child run; the engine code in it receives :class:`Aborted`.
+
+    ``silent`` closes it without letting it record anything (AWS records no aborted events
+    when a States.Runtime error or the execution timeout ends everything).
+    """
 
     handle: Any
+    silent: bool = False
 
 
 @dataclass(slots=True)
@@ -148,3 +154,7 @@ class Aborted(BaseException):
 
     A ``BaseException`` so that engine code catching ``Exception`` cannot swallow it.
     """
+
+
+class ExecutionTimedOut(Aborted):
+    """Thrown into the root run when the execution's TimeoutSeconds (or the one-year limit) expires."""

@@ -30,7 +30,18 @@ from aslrun.dataflow import (
     exceeds_payload_limit,
     payload_size,
 )
-from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, Invoke, Now, Sleep, Spawn, WaitAny
+from aslrun.effects import (
+    Aborted,
+    Cancel,
+    ChildOutcome,
+    Event,
+    ExecutionTimedOut,
+    Invoke,
+    Now,
+    Sleep,
+    Spawn,
+    WaitAny,
+)
 from aslrun.engine_map import MapRunner
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
@@ -69,10 +80,6 @@ _ABORTABLE = frozenset({TaskState, WaitState, ParallelState, MapState})
 _UNSET: Any = object()
 
 
-class ExecutionTimedOut(Aborted):
-    """Thrown into the root run when the machine's TimeoutSeconds expires."""
-
-
 class Outcome:
     """How an execution ended."""
 
@@ -86,13 +93,17 @@ class Outcome:
         self.cause = cause
 
 
-def error_matches(error_equals: tuple[str, ...], error: str | None) -> bool:
-    """Does a retrier's or catcher's ``ErrorEquals`` match ``error``?"""
+def error_matches(error_equals: tuple[str, ...], error: str | None, heartbeat: bool = False) -> bool:
+    """Does a retrier's or catcher's ``ErrorEquals`` match ``error``?
+
+    ``heartbeat`` marks a missed heartbeat: AWS reports it as ``States.Timeout`` and lets
+    either ``States.Timeout`` or ``States.HeartbeatTimeout`` handle it.
+    """
     name = error or ""
     if name in _NEVER_HANDLED or name.startswith("aslrun."):
         return False
     for candidate in error_equals:
-        if candidate == name:
+        if candidate == name or (heartbeat and candidate == "States.HeartbeatTimeout"):
             return True
         if candidate == "States.ALL":
             return name not in _NOT_IN_ALL
@@ -115,21 +126,25 @@ def retry_delay(retrier: Retrier, attempt: int, uniform: Any = None) -> float:
 class Frame:
     """One thread of control: the execution itself, a Parallel branch or a Map iteration."""
 
-    __slots__ = ("last", "variables", "scope", "child", "depth")
+    __slots__ = ("last", "variables", "scope", "child", "depth", "kind", "end")
 
     def __init__(self, variables: MutableMapping[str, Any], scope: tuple[Any, ...] = (), last: int = 0,
-                 child: Any = None, depth: int = 0) -> None:
+                 child: Any = None, depth: int = 0, kind: str = "execution") -> None:
         self.last = last
         self.variables = variables
         self.scope = scope
         self.child = child
         self.depth = depth
+        #: "execution", "branch" (Parallel), "iteration" (inline Map) or "child" (Distributed Map item)
+        self.kind = kind
+        #: id of the event that closed an iteration (MapIterationSucceeded), for the Map's links
+        self.end = 0
 
-    def nested(self, key: tuple[Any, ...], isolated: bool = False, child: Any = None) -> Frame:
+    def nested(self, key: tuple[Any, ...], kind: str, isolated: bool = False, child: Any = None) -> Frame:
         """A frame for a branch or iteration: reads outer variables (unless isolated), assigns its own."""
         variables: MutableMapping[str, Any] = {} if isolated else ChainMap({}, self.variables)
         return Frame(variables, self.scope + key, 0 if child is not None else self.last,
-                     child if child is not None else self.child, self.depth + 1)
+                     child if child is not None else self.child, self.depth + 1, kind)
 
 
 class Engine(MapRunner):
@@ -343,10 +358,17 @@ class Engine(MapRunner):
             kind = type(state)
             try:
                 name, value = yield from self.runners[kind](state, value, frame)
+            except ExecutionTimedOut:
+                raise  # AWS records nothing for the running states when the execution times out
             except Aborted:
                 # Wherever the stop lands inside these states, AWS records the state as aborted.
                 if kind in _ABORTABLE:
                     yield self.event(frame, state, state.type + "StateAborted")
+                raise
+            except StatesError as err:
+                # A Task failing a Parallel branch is recorded as aborted when the branch ends.
+                if kind is TaskState and frame.kind == "branch" and err.error not in _NEVER_HANDLED:
+                    yield self.event(frame, state, "TaskStateAborted")
                 raise
         return value
 
@@ -423,15 +445,16 @@ class Engine(MapRunner):
                 effective = apply_input_path(state.input_path, env)
                 cenv = env.with_input(effective) if effective is not value else env
                 target = None
-                assign = state.assign
+                assign = None
                 for branch in state.choices:
                     if branch.condition.evaluate(cenv):
+                        # The chosen rule's Assign replaces the state's, even when the rule has none.
                         target = branch.next
-                        if branch.assign is not None:
-                            assign = branch.assign
+                        assign = branch.assign
                         break
                 if target is None:
                     target = self.no_choice(state)
+                    assign = state.assign
                 output = apply_output_path(state.output_path, effective, env)
                 values = self.assign_values(state, assign, cenv)
         except StatesError as err:
@@ -446,10 +469,9 @@ class Engine(MapRunner):
             matched = jflow.evaluate_typed(cond, scope, "Condition", "boolean") if jflow.is_field(cond) \
                 else bool(cond)
             if matched:
-                assign = branch.assign if branch.assign is not None else state.assign
-                output_field = branch.output if branch.output is not None else state.output
-                values = self.assign_values(state, assign, scope)
-                output = jflow.evaluate(output_field, scope, "Output") if output_field is not None else value
+                # The chosen rule's Assign and Output replace the state's, even when the rule has none.
+                values = self.assign_values(state, branch.assign, scope)
+                output = jflow.evaluate(branch.output, scope, "Output") if branch.output is not None else value
                 return branch.next, output, values
         target = self.no_choice(state)
         values = self.assign_values(state, state.assign, scope)
@@ -555,10 +577,11 @@ class Engine(MapRunner):
         """What a failure does: ``("retry", None)`` after the backoff, ``("catch", (next, output, values))``
         or ``("raise", None)``."""
         name = err.error
+        heartbeat = bool(err.extra.get("heartbeat"))
         if err.extra.get("final"):
             return "raise", None
         for i, retrier in enumerate(state.retry):
-            if error_matches(retrier.error_equals, name):
+            if error_matches(retrier.error_equals, name, heartbeat):
                 if counts[i] < retrier.max_attempts:
                     counts[i] += 1
                     delay = retry_delay(retrier, counts[i], self.rng.uniform)
@@ -567,7 +590,7 @@ class Engine(MapRunner):
                     return "retry", None
                 break
         for catcher in state.catch:
-            if not error_matches(catcher.error_equals, name):
+            if not error_matches(catcher.error_equals, name, heartbeat):
                 continue
             error_output: dict[str, Any] = {"Error": name}
             if err.cause is not None:
@@ -593,6 +616,11 @@ class Engine(MapRunner):
             raise (yield from self.failed(inner, state, entered, frame)) from None
         if action == "retry":
             return None
+        if err.extra.get("container"):
+            # A Parallel/Map records its failure once, when no retry follows.
+            failed = self.event(frame, state, state.type + "StateFailed")
+            yield failed
+            frame.last = failed.id
         if action == "catch":
             target, output, values = payload
             yield from self.leave(frame, state, output, self.apply(frame, values))
@@ -787,7 +815,7 @@ class Engine(MapRunner):
                 frame.last = started.id
                 handles = []
                 for i, branch in enumerate(state.branches):
-                    child = frame.nested((state.name, i))
+                    child = frame.nested((state.name, i), "branch")
                     handle = yield Spawn(self.run_states(branch, effective, child), f"{state.name}[{i}]")
                     handles.append((handle, child))
                 results = yield from self.join(state, frame, handles)
@@ -813,23 +841,33 @@ class Engine(MapRunner):
         while pending:
             try:
                 finished = yield WaitAny(pending)
-            except Aborted:
+            except Aborted as stop:
                 for h in pending:
-                    yield Cancel(h)
+                    yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
                 raise
             pending.remove(finished)
             i = index[id(finished)]
             frame.last = max(frame.last, handles[i][1].last)
             outcome: ChildOutcome = finished.outcome
             if not outcome.ok:
-                for h in pending:
-                    yield Cancel(h)
-                failed = self.event(frame, state, state.type + "StateFailed")
-                yield failed
-                frame.last = failed.id
-                raise StatesError(outcome.error, outcome.cause)
+                raise (yield from self.child_failed(outcome, pending))
             results[i] = outcome.value
         return results
+
+    def child_failed(self, outcome: ChildOutcome, pending: list[Any]) -> Gen:
+        """A branch or iteration failed: stop the others; the error becomes the Parallel/Map's own.
+
+        A States.Runtime error ends everything at once, as AWS records it: no aborted or failed events.
+        """
+        runtime = outcome.error in _NEVER_HANDLED
+        for h in pending:
+            yield Cancel(h, silent=runtime)
+        err = StatesError(outcome.error, outcome.cause)
+        if runtime:
+            err.extra["prefixed"] = True
+        else:
+            err.extra["container"] = True
+        return err
 
 
 def _resolve(path: Any, env: Env) -> Any:

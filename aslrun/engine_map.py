@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aslrun import dataflow_jsonata as jflow
 from aslrun import defaults
 from aslrun.dataflow import apply_input_path, compact_json, payload_size
-from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, Spawn, WaitAny
+from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, WaitAny
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
 from aslrun.nodes import MapState
@@ -38,17 +38,25 @@ class MapRunner:
                     setup = self.map_setup(state, value, frame, ev, env)
                 except StatesError as err:
                     raise (yield from self.failed(err, state, ev, frame)) from None
-                items, max_conc, tolerated, item_input = setup
+                items, max_conc, tolerance, item_input = setup
                 started = self.event(frame, state, "MapStateStarted", "mapStateStartedEventDetails",
                                      {"length": len(items)})
                 yield started
                 frame.last = started.id
+                try:
+                    # AWS checks the tolerated-failure settings only once the Map has started.
+                    tolerated = tolerance()
+                except StatesError as err:
+                    raise (yield from self.failed(err, state, ev, frame)) from None
                 if state.distributed:
-                    results = yield from self.run_distributed(state, frame, ev, items, item_input, max_conc,
-                                                              tolerated)
+                    results, succeeded_prev = yield from self.run_distributed(
+                        state, frame, ev, items, item_input, max_conc, tolerated)
                 else:
                     results = yield from self.run_inline(state, frame, ev, items, item_input, max_conc)
-                yield self.event(frame, state, "MapStateSucceeded")
+                    succeeded_prev = frame.last
+                done = self.event(frame, state, "MapStateSucceeded")
+                done.previous = succeeded_prev
+                yield done
                 try:
                     self.check_result(state, results)
                     output, values = self.task_output(state, value, results, frame, ev, env)
@@ -63,8 +71,8 @@ class MapRunner:
                 return caught
 
     def map_setup(self: Engine, state: MapState, value: Any, frame: Frame, ev: Event,  # type: ignore[misc]
-                  env: Env | None) -> tuple[list[Any], int, tuple[Any, Any], Any]:
-        """Items (batched), concurrency, tolerance and the per-item input function."""
+                  env: Env | None) -> tuple[list[Any], int, Any, Any]:
+        """Items (batched), concurrency, a function giving the tolerance, and the per-item input function."""
         if state.jsonata:
             scope = self.scope(frame, state, value, ev)
             if state.items is not None:
@@ -76,10 +84,14 @@ class MapRunner:
                 raise StatesError("States.QueryEvaluationError",
                                   f"Map state input must be an array but was: {compact_json(items)}")
             max_conc = _jsonata_number(state.max_concurrency, scope, "MaxConcurrency", "non-negative-integer")
-            count = _jsonata_number(state.tolerated_failure_count, scope, "ToleratedFailureCount",
-                                    "non-negative-integer")
-            pct = _jsonata_number(state.tolerated_failure_percentage, scope, "ToleratedFailurePercentage",
-                                  "percentage")
+
+            def tolerance_jsonata() -> tuple[Any, Any]:
+                count = _jsonata_number(state.tolerated_failure_count, scope, "ToleratedFailureCount",
+                                        "non-negative-integer")
+                pct = _jsonata_number(state.tolerated_failure_percentage, scope, "ToleratedFailurePercentage",
+                                      "percentage")
+                return count, pct
+
             batches = self.batch_items(state, items, scope, None)
             selector = state.item_selector
 
@@ -90,7 +102,7 @@ class MapRunner:
                 iscope = self.scope(frame, state, value, ev, context=context)
                 return jflow.evaluate(selector, iscope, "ItemSelector")
 
-            return batches, max_conc or 0, (count, pct), item_input
+            return batches, max_conc or 0, tolerance_jsonata, item_input
 
         assert env is not None
         effective = apply_input_path(state.input_path, env)
@@ -102,7 +114,6 @@ class MapRunner:
             raise StatesError("States.Runtime", f"Map state input must be an array but was: {compact_json(items)}")
         max_conc = self.map_int(state.max_concurrency, state.max_concurrency_path, ienv, "MaxConcurrencyPath",
                                 "integer")
-        tolerated = self.tolerance(state, ienv)
         batches = self.batch_items(state, items, None, ienv)
         jsonpath_selector = state.item_selector
         ctx = self.ctx
@@ -118,7 +129,7 @@ class MapRunner:
             )
             return jsonpath_selector.evaluate(item_env)
 
-        return batches, max_conc or 0, tolerated, item_input_jsonpath
+        return batches, max_conc or 0, lambda: self.tolerance(state, ienv), item_input_jsonpath
 
     def map_int(self: Engine, literal: Any, path: Any, env: Env, field: str,  # type: ignore[misc]
                 kind: str) -> Any:
@@ -201,6 +212,7 @@ class MapRunner:
         results: list[Any] = [None] * len(items)
         running: dict[int, tuple[int, Frame, Any]] = {}
         next_index = 0
+        last_end = 0
         while next_index < len(items) or running:
             while next_index < len(items) and len(running) < limit:
                 i = next_index
@@ -211,26 +223,24 @@ class MapRunner:
                     for _, _, h in list(running.values()):
                         yield Cancel(h)
                     raise (yield from self.failed(err, state, entered, frame)) from None
-                child = frame.nested((state.name, i))
+                child = frame.nested((state.name, i), "iteration")
                 handle = yield Spawn(self.run_iteration(state, i, value, child), f"{state.name}[{i}]")
                 running[id(handle)] = (i, child, handle)
             try:
                 finished = yield WaitAny([h for (_, _, h) in running.values()])
-            except Aborted:
+            except Aborted as stop:
                 for _, _, h in list(running.values()):
-                    yield Cancel(h)
+                    yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
                 raise
             i, child, _ = running.pop(id(finished))
             frame.last = max(frame.last, child.last)
+            last_end = max(last_end, child.end)
             outcome: ChildOutcome = finished.outcome
             if not outcome.ok:
-                for _, _, h in list(running.values()):
-                    yield Cancel(h)
-                failed = self.event(frame, state, "MapStateFailed")
-                yield failed
-                frame.last = failed.id
-                raise StatesError(outcome.error, outcome.cause)
+                raise (yield from self.child_failed(outcome, [h for (_, _, h) in running.values()]))
             results[i] = outcome.value
+        # The Map's closing events follow the last iteration's MapIterationSucceeded.
+        frame.last = max(frame.last, last_end)
         return results
 
     def run_iteration(self: Engine, state: MapState, index: int, value: Any,  # type: ignore[misc]
@@ -246,13 +256,18 @@ class MapRunner:
         frame.last = started.id
         try:
             output = yield from self.run_states(state.processor, value, frame)
-        except StatesError:
-            yield iteration_event("Failed")
+        except StatesError as err:
+            if err.error != "States.Runtime":  # a Runtime error ends the execution with no more events
+                yield iteration_event("Failed")
+            raise
+        except ExecutionTimedOut:
             raise
         except Aborted:
             yield iteration_event("Aborted")
             raise
-        yield iteration_event("Succeeded")
+        done = iteration_event("Succeeded")
+        yield done
+        frame.end = done.id
         return output
 
     # ------------------------------------------------------------ distributed
@@ -291,15 +306,17 @@ class MapRunner:
                         yield Cancel(h)
                     raise (yield from self.failed(err, state, entered, frame)) from None
                 # Child executions of a Distributed Map do not see the parent's variables.
-                child = frame.nested((state.name, i), isolated=True, child=(run_arn, i))
+                child = frame.nested((state.name, i), "child", isolated=True, child=(run_arn, i))
                 handle = yield Spawn(self.run_states(state.processor, value, child), f"{state.name}[{i}]")
                 running[id(handle)] = (i, handle)
             try:
                 finished = yield WaitAny([h for (_, h) in running.values()])
-            except Aborted:
+            except Aborted as stop:
+                timed_out = isinstance(stop, ExecutionTimedOut)
                 for _, h in list(running.values()):
-                    yield Cancel(h)
-                yield self.event(frame, state, "MapRunAborted")
+                    yield Cancel(h, silent=timed_out)
+                if not timed_out:
+                    yield self.event(frame, state, "MapRunAborted")
                 raise
             i, _ = running.pop(id(finished))
             outcome: ChildOutcome = finished.outcome
@@ -313,14 +330,16 @@ class MapRunner:
                     yield Cancel(h)
                 error = "States.ExceedToleratedFailureThreshold"
                 cause = "The specified tolerated failure threshold was exceeded"
-                yield self.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
-                                 {"error": error, "cause": cause})
-                failed = self.event(frame, state, "MapStateFailed")
-                yield failed
-                frame.last = failed.id
-                raise StatesError(error, cause)
-        yield self.event(frame, state, "MapRunSucceeded")
-        return results
+                run_failed = self.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
+                                        {"error": error, "cause": cause})
+                yield run_failed
+                frame.last = run_failed.id
+                raise StatesError(error, cause, extra={"container": True})
+        # MapRunSucceeded does not move the cursor: MapStateSucceeded points to it, MapStateExited
+        # to MapRunStarted (AWS's links since November 2024).
+        run_done = self.event(frame, state, "MapRunSucceeded")
+        yield run_done
+        return results, run_done.id
 
 
 def _jsonata_number(value: Any, scope: Any, name: str, kind: str) -> Any:

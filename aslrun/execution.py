@@ -159,9 +159,9 @@ class Execution:
         start = self.clock.time()
         root = _Run(self.engine.run(self.input), "execution")
         self._root = root
-        timeout = self.machine.timeout_seconds
-        if timeout is not None:
-            heapq.heappush(self._timers, (start + timeout, next(self._seq), _TIMEOUT))
+        # A Standard execution may run for one year at most, whatever the definition says.
+        timeout = min(self.machine.timeout_seconds or defaults.MAX_EXECUTION_SECONDS, defaults.MAX_EXECUTION_SECONDS)
+        heapq.heappush(self._timers, (start + timeout, next(self._seq), _TIMEOUT))
         self._ready.append(root)
         try:
             self._loop()
@@ -348,17 +348,17 @@ class Execution:
                 run.waiting_on = list(item.handles)
                 return
             if kind is Cancel:
-                self._cancel(item.handle)
+                self._cancel(item.handle, item.silent)
                 continue
             exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
 
     # ------------------------------------------------------------ cancelling
 
-    def _cancel(self, run: _Run) -> None:
+    def _cancel(self, run: _Run, silent: bool = False) -> None:
         if run.done:
             return
         run.cancelled = True
-        if not run.started:
+        if not run.started or silent:
             run.gen.close()
             run.done = True
             run.outcome = ChildOutcome(ok=False, aborted=True)
@@ -387,7 +387,7 @@ class Execution:
             if kind is Event:
                 self._record(item)
             elif kind is Cancel:
-                self._cancel(item.handle)
+                self._cancel(item.handle, item.silent)
             elif kind is Now:
                 send = to_datetime(self.clock.time())
             else:
@@ -401,7 +401,8 @@ class Execution:
         sub.resume = None
         self._cancel(sub)
         task.waiting_on = None
-        task.send, task.throw = None, StatesError("States.Timeout", None, extra={"event": "TaskTimedOut"})
+        task.send, task.throw = None, StatesError(
+            "States.Timeout", None, extra={"event": "TaskTimedOut", "heartbeat": deadline.heartbeat})
         self._ready.append(task)
 
     def _history_limit_reached(self) -> None:
@@ -488,7 +489,8 @@ class Execution:
             limits = [s for s in (item.timeout_seconds, item.heartbeat_seconds) if s]
             if limits:
                 # No integration sends heartbeats yet, so a heartbeat limit acts as a deadline too.
-                deadline = _Deadline(sub, run)
+                heartbeat = bool(item.heartbeat_seconds) and min(limits) == item.heartbeat_seconds
+                deadline = _Deadline(sub, run, heartbeat)
                 heapq.heappush(self._timers, (self.clock.time() + min(limits), next(self._seq), deadline))
             return _BLOCKED
         return reply if isinstance(reply, TaskReply) else TaskReply(reply)
@@ -506,11 +508,12 @@ def root_variables(engine: Engine) -> dict[str, Any]:
 class _Deadline:
     """A timer entry: the Task run ``task`` times out unless ``sub`` (its integration) finishes first."""
 
-    __slots__ = ("sub", "task")
+    __slots__ = ("sub", "task", "heartbeat")
 
-    def __init__(self, sub: _Run, task: _Run) -> None:
+    def __init__(self, sub: _Run, task: _Run, heartbeat: bool = False) -> None:
         self.sub = sub
         self.task = task
+        self.heartbeat = heartbeat
 
 
 class _Marker:

@@ -122,9 +122,22 @@ class Interpreter:
         if input is None:
             input = {}
         rng = random.Random(self._seeder.getrandbits(64))
-        execution_name = name or str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        execution_name = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if name is None else name
         if not 1 <= len(execution_name) <= defaults.MAX_NAME_LENGTH:
-            raise InputError(f"an execution name must be 1 to {defaults.MAX_NAME_LENGTH} characters long")
+            raise InputError(
+                f"an execution name must be 1 to {defaults.MAX_NAME_LENGTH} characters long, "
+                f"not {len(execution_name)}"
+            )
+        if self.check_payload_limits:
+            from aslrun.dataflow import payload_size
+
+            size = payload_size(input)
+            if size > defaults.MAX_PAYLOAD_BYTES:
+                # StartExecution refuses such an input; no execution is created.
+                raise InputError(
+                    "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have "
+                    f"length less than or equal to {defaults.MAX_PAYLOAD_BYTES} (the input is {size} bytes)"
+                )
         clock = self.choose_clock(machine)
         ctx = ContextFactory(
             machine.name,

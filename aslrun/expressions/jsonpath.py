@@ -123,7 +123,7 @@ def format_steps(steps: tuple[str | int, ...]) -> str:
 class JsonPath:
     """A compiled JSONPath. Build with :func:`compile_path`."""
 
-    __slots__ = ("text", "steps", "definite", "_simple", "function")
+    __slots__ = ("text", "steps", "definite", "_simple", "function", "_merge")
 
     def __init__(self, text: str, steps: tuple[Any, ...], function: str | None = None) -> None:
         self.text = text
@@ -134,6 +134,12 @@ class JsonPath:
         self._simple: tuple[str | int, ...] | None = (
             tuple(s.name if isinstance(s, _Field) else s.index for s in steps) if simple else None
         )
+        # Jayway: several property names as the last step (['a','b']) select one object holding them.
+        self._merge: tuple[tuple[str | int, ...], tuple[str, ...]] | None = None
+        if steps and isinstance(steps[-1], _Union) and all(isinstance(k, str) for k in steps[-1].keys) \
+                and all(isinstance(s, (_Field, _Index)) for s in steps[:-1]):
+            prefix = tuple(s.name if isinstance(s, _Field) else s.index for s in steps[:-1])
+            self._merge = (prefix, tuple(str(k) for k in steps[-1].keys))
 
     def __repr__(self) -> str:
         return f"JsonPath({self.text!r})"
@@ -149,6 +155,12 @@ class JsonPath:
         """The value the path selects: one node (definite) or a list of nodes."""
         if self._simple is not None:
             value = _get_definite(data, self._simple)
+        elif self._merge is not None:
+            prefix, names = self._merge
+            node = _get_definite(data, prefix) if prefix else data
+            if not isinstance(node, dict):
+                raise PathNotFound(_not_object_message(node, names[0], prefix))
+            value = {name: node[name] for name in names if name in node}
         else:
             value = list(_walk([data], self.steps))
         if self.function is not None:
@@ -551,7 +563,8 @@ _TOKEN = re.compile(
       (?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
     | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     | (?P<regex>/(?:[^/\\]|\\.)*/[a-z]*)
-    | (?P<path>[@$](?:\.\.?[^\s.\[()=!<>&|]+|\[[^\]]*\]|\.\*)*(?:\.(?:length|size)\(\))?)
+    | (?P<path>[@$](?:\.(?:length|size)\(\)|\.\.?[^\s.\[()=!<>&|]+|\[[^\]]*\]|\.\*)*)
+    | (?P<array>\[(?:[^\[\]'"]|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")*\])
     | (?P<op>==|!=|<=|>=|=~|<|>|&&|\|\||!|\(|\)|\bin\b|\bnin\b|\bsize\b|\bempty\b)
     | (?P<word>true|false|null)
     )""",
@@ -644,6 +657,9 @@ class _FilterParser:
             return lambda n: lit
         if kind == "path":
             return self.path_getter(text)
+        if kind == "array":
+            items = _parse_array_literal(text, self)
+            return lambda n: items
         if kind == "regex":
             body, _, flags = text[1:].rpartition("/")
             reflags = re.IGNORECASE if "i" in flags else 0
@@ -689,6 +705,18 @@ class _FilterParser:
         if compare is None:
             raise self.error(f"unsupported operator {op!r}")
         return lambda n, r: compare(left(n), right(n))
+
+
+def _parse_array_literal(text: str, parser: Any) -> list[Any]:
+    """``[1, 'S', "M", true]`` as Jayway accepts it in a filter (single or double quotes)."""
+    import json
+
+    converted = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(re.sub(r"\\(.)", r"\1", m.group(1))), text)
+    try:
+        value = json.loads(converted)
+    except ValueError:
+        raise parser.error(f"invalid array {text!r}") from None
+    return value if isinstance(value, list) else [value]
 
 
 def _truthy(v: Any) -> bool:

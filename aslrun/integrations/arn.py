@@ -61,5 +61,8 @@ def resource_type_and_name(arn: str) -> tuple[str, str]:
     if parsed.kind == "activity":
         return "activity", arn
     if parsed.kind == "integration":
+        if parsed.arn.split(":")[5] == "aws-sdk":
+            # AWS records SDK integrations as resourceType "aws-sdk:s3", resource "getObject".
+            return f"aws-sdk:{parsed.service}", parsed.api
         return parsed.service, parsed.api
     return "other", arn
