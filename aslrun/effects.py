@@ -10,6 +10,8 @@ result, or throws a :class:`~aslrun.errors.StatesError` into the generator):
 * :class:`WaitAny` — block until one of the handles is finished; returns that handle.
 * :class:`Cancel` — abort a running child; its generator receives :class:`Aborted`.
 * :class:`Now` — the current time of the execution's clock (a datetime).
+* :class:`Blocking` — run a blocking call on a worker thread (integrations doing I/O).
+* :class:`Progress` — tell listeners how long work is going (not recorded in the history).
 
 Nothing here does I/O; :mod:`aslrun.execution` performs the effects.
 """
@@ -22,12 +24,14 @@ from typing import Any
 
 __all__ = [
     "Aborted",
+    "Blocking",
     "Cancel",
     "ChildOutcome",
     "Event",
     "ExecutionTimedOut",
     "Invoke",
     "Now",
+    "Progress",
     "Sleep",
     "Spawn",
     "TaskReply",
@@ -108,6 +112,26 @@ class Sleep:
 @dataclass(slots=True)
 class Now:
     """Ask the driver for the execution clock's current time."""
+
+
+@dataclass(slots=True)
+class Blocking:
+    """Call ``fn(*args)`` (network I/O, a subprocess) on a worker thread; its result comes back.
+
+    Other branches keep running meanwhile. An exception from ``fn`` is thrown back in.
+    While an aborted run unwinds (cleaning up a Job it created, say), the call runs inline.
+    """
+
+    fn: Any
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(slots=True)
+class Progress:
+    """A line of progress for listeners (the live view, the debugger); not part of the history."""
+
+    message: str
+    scope: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)

@@ -20,7 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
 from aslrun.clock import Clock, to_datetime
-from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, Invoke, Now, Sleep, Spawn, TaskReply, WaitAny
+from aslrun.effects import (
+    Aborted,
+    Blocking,
+    Cancel,
+    ChildOutcome,
+    Event,
+    Invoke,
+    Now,
+    Progress,
+    Sleep,
+    Spawn,
+    TaskReply,
+    WaitAny,
+)
 from aslrun.engine import Engine, ExecutionTimedOut, Outcome
 from aslrun.errors import ExecutionFailed, StatesError
 from aslrun.history import history_to_json
@@ -139,6 +152,7 @@ class Execution:
         self._background: int = 0
         self._lock = threading.Lock()
         self._completed: deque[tuple[_Run, Any, BaseException | None]] = deque()
+        self._pool: Any = None
         self._event_cap = history_limit if history_limit is not None else float("inf")
 
     # ------------------------------------------------------------ public
@@ -167,6 +181,9 @@ class Execution:
             self._loop()
         except KeyboardInterrupt:
             self._abort_root(Aborted)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
         outcome: Outcome = root.outcome.value if root.outcome is not None else Outcome("ABORTED")
         ctx = self.engine.ctx
         self.result = ExecutionResult(
@@ -233,6 +250,27 @@ class Execution:
                 self._wait_background()
                 continue
             raise RuntimeError("aslrun internal error: every run is blocked and nothing can wake them")
+
+    def _start_blocking(self, run: _Run, item: Blocking) -> None:
+        """Run ``item.fn`` on a worker thread; the run resumes when it returns."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="aslrun-io")
+        run.waiting_on = _BLOCKING
+        self._background += 1
+
+        def done(future: Any) -> None:
+            exc = future.exception()
+            self._completed.append((run, None if exc else future.result(), exc))
+            self._wake.set()
+
+        self._pool.submit(item.fn, *item.args).add_done_callback(done)
+
+    def _progress(self, item: Progress) -> None:
+        note = Event("Progress", None, {"message": item.message}, 0, item.scope)
+        for listener in self.listeners:
+            listener(self, note)
 
     def _wait_background(self) -> None:
         self._wake.wait(0.5)
@@ -350,6 +388,12 @@ class Execution:
             if kind is Cancel:
                 self._cancel(item.handle, item.silent)
                 continue
+            if kind is Blocking:
+                self._start_blocking(run, item)
+                return
+            if kind is Progress:
+                self._progress(item)
+                continue
             exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
 
     # ------------------------------------------------------------ cancelling
@@ -390,6 +434,14 @@ class Execution:
                 self._cancel(item.handle, item.silent)
             elif kind is Now:
                 send = to_datetime(self.clock.time())
+            elif kind is Blocking:
+                # Cleanup while stopping (deleting a Job, say) runs inline: nothing else is waiting on it.
+                try:
+                    send = item.fn(*item.args)
+                except Exception as err:  # handed back to the code that asked, as with any Blocking call
+                    exc = err
+            elif kind is Progress:
+                self._progress(item)
             else:
                 exc = Aborted()
 
@@ -526,5 +578,6 @@ class _Marker:
 
 _FINAL_TYPES = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
 _BLOCKED = _Marker("BLOCKED")
+_BLOCKING: Any = _Marker("BLOCKING")
 _SLEEPING: Any = _Marker("SLEEPING")
 _TIMEOUT: Any = _Marker("TIMEOUT")

@@ -43,6 +43,7 @@ class Interpreter:
     :param check_payload_limits: enforce the 256 KiB payload limit (``States.DataLimitExceeded``).
     :param mock: a :class:`~aslrun.integrations.mock.MockTestCase` whose mocked responses Task
         states get instead of calling integrations.
+    :param options: settings that integration plugins read (``{"eks.backend": "aws"}``).
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class Interpreter:
         history_limit: int | None = defaults.MAX_HISTORY_EVENTS,
         check_payload_limits: bool = True,
         mock: MockTestCase | None = None,
+        options: dict[str, Any] | None = None,
     ) -> None:
         if isinstance(clock, str) and clock not in _CLOCKS:
             raise InputError(f"unknown clock {clock!r}: use one of {', '.join(_CLOCKS)}")
@@ -74,6 +76,8 @@ class Interpreter:
         self.check_payload_limits = check_payload_limits
         #: mocked Task results (a MockConfigFile test case); tried before any integration
         self.mock = mock
+        #: settings for integration plugins, by dotted name (``"eks.backend": "local"``)
+        self.options: dict[str, Any] = dict(options or {})
 
     # ------------------------------------------------------------ loading
 
