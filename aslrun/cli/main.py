@@ -134,11 +134,13 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
         _fail(exc, as_json)
 
     previous = signal.getsignal(signal.SIGINT)
+    interrupted = []
 
     def on_interrupt(signum: int, frame: Any) -> None:
         # First Ctrl-C stops the execution cleanly (ABORTED, history kept); a second one exits at once.
+        # Nothing is printed here: the handler may run in the middle of the live view's own write.
         signal.signal(signal.SIGINT, previous)
-        _stderr().print("[yellow]interrupted: aborting the execution (Ctrl-C again to quit at once)[/yellow]")
+        interrupted.append(True)
         execution.abort()
 
     signal.signal(signal.SIGINT, on_interrupt)
@@ -146,6 +148,8 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
         result = execution.run()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        _stderr().print("[yellow]interrupted: the execution was aborted[/yellow]")
 
     if history_file is not None:
         try:
