@@ -12,6 +12,7 @@ result, or throws a :class:`~aslrun.errors.StatesError` into the generator):
 * :class:`Now` — the current time of the execution's clock (a datetime).
 * :class:`Blocking` — run a blocking call on a worker thread (integrations doing I/O).
 * :class:`Progress` — tell listeners how long work is going (not recorded in the history).
+* :class:`Stage` — a data-flow step, when inspection is on; the reply may edit the value.
 
 Nothing here does I/O; :mod:`aslrun.execution` performs the effects.
 """
@@ -34,6 +35,7 @@ __all__ = [
     "Progress",
     "Sleep",
     "Spawn",
+    "Stage",
     "TaskReply",
     "WaitAny",
 ]
@@ -124,6 +126,23 @@ class Blocking:
 
     fn: Any
     args: tuple[Any, ...] = ()
+
+
+@dataclass(slots=True)
+class Stage:
+    """A data-flow step of a state, yielded only when inspection is on (debugger, TestState).
+
+    ``name`` is one of ``input``, ``afterInputPath``, ``afterParameters``, ``afterArguments``,
+    ``result``, ``afterResultSelector``, ``afterResultPath``, ``output``, or ``error`` (before
+    Retry/Catch decide; ``value`` then describes the failure and the plan). The driver sends back
+    the value to continue with — the same one, or an edited one. For ``error`` it may send
+    ``"retry"`` (run the state again now) or ``("skip", output)`` (leave the state with that output).
+    """
+
+    state: Any
+    name: str
+    value: Any
+    scope: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ from aslrun.effects import (
     Now,
     Sleep,
     Spawn,
+    Stage,
     WaitAny,
 )
 from aslrun.engine_map import MapRunner
@@ -157,6 +158,7 @@ class Engine(MapRunner):
         rng: Any,
         region: str = defaults.REGION,
         check_payload_limits: bool = True,
+        inspect: bool = False,
     ) -> None:
         self.machine = machine
         self.ctx = context
@@ -166,6 +168,8 @@ class Engine(MapRunner):
         self.map_run_counter = 0
         self.root_variables: dict[str, Any] = {}
         self.variable_bytes: dict[tuple[int, str], int] = {}
+        #: yield a Stage effect at every data-flow step (the debugger and TestState turn this on)
+        self.inspect = inspect
         #: one runner per state type; each returns (next state name or None, output)
         self.runners: dict[type, Any] = {
             PassState: self.run_pass,
@@ -382,6 +386,8 @@ class Engine(MapRunner):
     def run_pass(self, state: PassState, value: Any, frame: Frame) -> Gen:
         ev = yield from self.enter(frame, state, value)
         try:
+            if self.inspect:
+                value = yield Stage(state, "input", value, frame.scope)
             if state.jsonata:
                 scope = self.scope(frame, state, value, ev)
                 values = self.assign_values(state, state.assign, scope)
@@ -390,13 +396,23 @@ class Engine(MapRunner):
             else:
                 env = self.env(frame, state, value, ev)
                 effective = apply_input_path(state.input_path, env)
+                if self.inspect:
+                    effective = yield Stage(state, "afterInputPath", effective, frame.scope)
                 if state.parameters is not None:
                     effective = state.parameters.evaluate(env.with_input(effective))
+                    if self.inspect:
+                        effective = yield Stage(state, "afterParameters", effective, frame.scope)
                 result = state.result if state.has_result else effective
+                if self.inspect:
+                    result = yield Stage(state, "result", result, frame.scope)
                 self.check_result(state, result)
                 output = apply_result_path(state.result_path, value, result)
+                if self.inspect:
+                    output = yield Stage(state, "afterResultPath", output, frame.scope)
                 output = apply_output_path(state.output_path, output, env)
                 values = self.assign_values(state, state.assign, env.with_input(result))
+            if self.inspect:
+                output = yield Stage(state, "output", output, frame.scope)
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
@@ -405,6 +421,8 @@ class Engine(MapRunner):
     def run_succeed(self, state: SucceedState, value: Any, frame: Frame) -> Gen:
         ev = yield from self.enter(frame, state, value)
         try:
+            if self.inspect:
+                value = yield Stage(state, "input", value, frame.scope)
             if state.jsonata:
                 output = value
                 if state.output is not None:
@@ -413,6 +431,8 @@ class Engine(MapRunner):
                 env = self.env(frame, state, value, ev)
                 output = apply_input_path(state.input_path, env)
                 output = apply_output_path(state.output_path, output, env)
+            if self.inspect:
+                output = yield Stage(state, "output", output, frame.scope)
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, None)
@@ -438,11 +458,15 @@ class Engine(MapRunner):
     def run_choice(self, state: ChoiceState, value: Any, frame: Frame) -> Gen:
         ev = yield from self.enter(frame, state, value)
         try:
+            if self.inspect:
+                value = yield Stage(state, "input", value, frame.scope)
             if state.jsonata:
                 target, output, values = self.choose_jsonata(state, value, frame, ev)
             else:
                 env = self.env(frame, state, value, ev)
                 effective = apply_input_path(state.input_path, env)
+                if self.inspect:
+                    effective = yield Stage(state, "afterInputPath", effective, frame.scope)
                 cenv = env.with_input(effective) if effective is not value else env
                 target = None
                 assign = None
@@ -457,6 +481,8 @@ class Engine(MapRunner):
                     assign = state.assign
                 output = apply_output_path(state.output_path, effective, env)
                 values = self.assign_values(state, assign, cenv)
+            if self.inspect:
+                output = yield Stage(state, "output", output, frame.scope)
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
@@ -491,12 +517,16 @@ class Engine(MapRunner):
     def run_wait(self, state: WaitState, value: Any, frame: Frame) -> Gen:
         ev = yield from self.enter(frame, state, value)
         try:
+            if self.inspect:
+                value = yield Stage(state, "input", value, frame.scope)
             if state.jsonata:
                 scope = self.scope(frame, state, value, ev)
                 seconds = yield from self.wait_seconds_jsonata(state, scope)
             else:
                 env = self.env(frame, state, value, ev)
                 effective = apply_input_path(state.input_path, env)
+                if self.inspect:
+                    effective = yield Stage(state, "afterInputPath", effective, frame.scope)
                 seconds = yield from self.wait_seconds(state, env.with_input(effective))
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
@@ -509,6 +539,8 @@ class Engine(MapRunner):
             else:
                 output = apply_output_path(state.output_path, effective, env)
                 values = self.assign_values(state, state.assign, env.with_input(effective))
+            if self.inspect:
+                output = yield Stage(state, "output", output, frame.scope)
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
@@ -580,6 +612,12 @@ class Engine(MapRunner):
         heartbeat = bool(err.extra.get("heartbeat"))
         if err.extra.get("final"):
             return "raise", None
+        if self.inspect:
+            decision = yield Stage(state, "error", self.failure_plan(state, err, counts, heartbeat), frame.scope)
+            if isinstance(decision, tuple) and decision and decision[0] == "skip":
+                return "catch", (self._next(state), decision[1], None)
+            if decision == "retry":
+                return "retry", None
         for i, retrier in enumerate(state.retry):
             if error_matches(retrier.error_equals, name, heartbeat):
                 if counts[i] < retrier.max_attempts:
@@ -606,6 +644,24 @@ class Engine(MapRunner):
                 values = self.assign_values(state, catcher.assign, env.with_input(error_output))
             return "catch", (catcher.next, output, values)
         return "raise", None
+
+    def failure_plan(self, state: Any, err: StatesError, counts: list[int], heartbeat: bool) -> dict[str, Any]:
+        """What Retry/Catch will do with ``err``, for inspection (the debugger, TestState)."""
+        plan: dict[str, Any] = {"Error": err.error, "Cause": err.cause, "retryIndex": None, "catchIndex": None}
+        for i, retrier in enumerate(state.retry):
+            if error_matches(retrier.error_equals, err.error, heartbeat):
+                if counts[i] < retrier.max_attempts:
+                    plan["retryIndex"] = i
+                    plan["retryAttempt"] = counts[i] + 1
+                    plan["retryBackoffIntervalSeconds"] = retry_delay(retrier, counts[i] + 1)
+                    return plan
+                break
+        for j, catcher in enumerate(state.catch):
+            if error_matches(catcher.error_equals, err.error, heartbeat):
+                plan["catchIndex"] = j
+                plan["next"] = catcher.next
+                return plan
+        return plan
 
     def recover(self, state: Any, err: StatesError, counts: list[int], frame: Frame, value: Any,
                 entered: Event, env: Env | None) -> Gen:
@@ -643,11 +699,15 @@ class Engine(MapRunner):
             invoked = False
             try:
                 try:
+                    if self.inspect:
+                        value = yield Stage(state, "input", value, frame.scope)
                     if state.jsonata:
                         context = self.ctx.state_context(state.name, ev.timestamp, retries, token)
                         scope = self.scope(frame, state, value, ev, context=context)
                         params = jflow.evaluate(state.arguments, scope, "Arguments") \
                             if state.arguments is not None else value
+                        if self.inspect:
+                            params = yield Stage(state, "afterArguments", params, frame.scope)
                         timeout = jflow.evaluate_typed(state.timeout_seconds, scope, "TimeoutSeconds",
                                                        "positive-integer") \
                             if jflow.is_field(state.timeout_seconds) else state.timeout_seconds
@@ -659,8 +719,12 @@ class Engine(MapRunner):
                     else:
                         assert env is not None
                         effective = apply_input_path(state.input_path, env)
+                        if self.inspect:
+                            effective = yield Stage(state, "afterInputPath", effective, frame.scope)
                         penv = env.with_input(effective)
                         params = state.parameters.evaluate(penv) if state.parameters is not None else effective
+                        if self.inspect:
+                            params = yield Stage(state, "afterParameters", params, frame.scope)
                         timeout = _positive_int_field(state.timeout_seconds, state.timeout_seconds_path, penv,
                                                       "TimeoutSecondsPath")
                         heartbeat = _positive_int_field(state.heartbeat_seconds, state.heartbeat_seconds_path,
@@ -684,6 +748,8 @@ class Engine(MapRunner):
                         scope=frame.scope + (state.name,),
                     )
                 result = reply.result
+                if self.inspect:
+                    result = yield Stage(state, "result", result, frame.scope)
                 if self.check_limits and exceeds_payload_limit(result):
                     raise StatesError(
                         "States.DataLimitExceeded",
@@ -708,7 +774,8 @@ class Engine(MapRunner):
                 frame.last = done.id
                 invoked = False
                 try:
-                    output, values = self.task_output(state, value, result, frame, ev, env, retries, token)
+                    output, values = yield from self.task_output(state, value, result, frame, ev, env, retries,
+                                                                 token)
                 except StatesError as err:
                     raise (yield from self.failed(err, state, ev, frame)) from None
                 yield from self.leave(frame, state, output, self.apply(frame, values))
@@ -723,19 +790,26 @@ class Engine(MapRunner):
                 return caught
 
     def task_output(self, state: Any, raw: Any, result: Any, frame: Frame, entered: Event, env: Env | None,
-                    retries: int | None = None, token: str | None = None) -> tuple[Any, Any]:
+                    retries: int | None = None, token: str | None = None) -> Gen:
         """A Task/Parallel/Map result -> (state output, assigned values)."""
         if state.jsonata:
             scope = self.scope(frame, state, raw, entered, result=result, retry_count=retries, task_token=token)
             values = self.assign_values(state, state.assign, scope)
             output = jflow.evaluate(state.output, scope, "Output") if state.output is not None else result
-            return output, values
-        assert env is not None
-        selected = state.result_selector.evaluate(env.with_input(result)) \
-            if state.result_selector is not None else result
-        output = apply_result_path(state.result_path, raw, selected)
-        output = apply_output_path(state.output_path, output, env)
-        return output, self.assign_values(state, state.assign, env.with_input(selected))
+        else:
+            assert env is not None
+            selected = state.result_selector.evaluate(env.with_input(result)) \
+                if state.result_selector is not None else result
+            if self.inspect and state.result_selector is not None:
+                selected = yield Stage(state, "afterResultSelector", selected, frame.scope)
+            output = apply_result_path(state.result_path, raw, selected)
+            if self.inspect:
+                output = yield Stage(state, "afterResultPath", output, frame.scope)
+            output = apply_output_path(state.output_path, output, env)
+            values = self.assign_values(state, state.assign, env.with_input(selected))
+        if self.inspect:
+            output = yield Stage(state, "output", output, frame.scope)
+        return output, values
 
     def task_started(self, frame: Frame, state: TaskState, rtype: str, rname: str, is_lambda_arn: bool,
                      params: Any, timeout: Any, heartbeat: Any, credentials: Any) -> Gen:
@@ -821,8 +895,10 @@ class Engine(MapRunner):
                 results = yield from self.join(state, frame, handles)
                 yield self.event(frame, state, "ParallelStateSucceeded")
                 try:
+                    if self.inspect:
+                        results = yield Stage(state, "result", results, frame.scope)
                     self.check_result(state, results)
-                    output, values = self.task_output(state, value, results, frame, ev, env)
+                    output, values = yield from self.task_output(state, value, results, frame, ev, env)
                 except StatesError as err:
                     raise (yield from self.failed(err, state, ev, frame)) from None
                 yield from self.leave(frame, state, output, self.apply(frame, values))

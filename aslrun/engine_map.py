@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aslrun import dataflow_jsonata as jflow
 from aslrun import defaults
 from aslrun.dataflow import apply_input_path, compact_json, payload_size
-from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, WaitAny
+from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, Stage, WaitAny
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
 from aslrun.nodes import MapState
@@ -58,8 +58,10 @@ class MapRunner:
                 done.previous = succeeded_prev
                 yield done
                 try:
+                    if self.inspect:
+                        results = yield Stage(state, "result", results, frame.scope)
                     self.check_result(state, results)
-                    output, values = self.task_output(state, value, results, frame, ev, env)
+                    output, values = yield from self.task_output(state, value, results, frame, ev, env)
                 except StatesError as err:
                     raise (yield from self.failed(err, state, ev, frame)) from None
                 yield from self.leave(frame, state, output, self.apply(frame, values))

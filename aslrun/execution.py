@@ -31,6 +31,7 @@ from aslrun.effects import (
     Progress,
     Sleep,
     Spawn,
+    Stage,
     TaskReply,
     WaitAny,
 )
@@ -128,6 +129,7 @@ class Execution:
         clock: Clock,
         listeners: list[Listener],
         history_limit: int | None = defaults.MAX_HISTORY_EVENTS,
+        on_stage: Callable[[Execution, Stage], Any] | None = None,
     ) -> None:
         self.interpreter = interpreter
         self.machine = machine
@@ -137,6 +139,8 @@ class Execution:
         self.clock = clock
         self.listeners = list(listeners)
         self.history_limit = history_limit
+        #: called with every data-flow Stage when inspection is on; returns the value to go on with
+        self.on_stage = on_stage
         self.events: list[Event] = []
         self.child_events: dict[Any, list[Event]] = {}
         self.result: ExecutionResult | None = None
@@ -394,6 +398,9 @@ class Execution:
             if kind is Progress:
                 self._progress(item)
                 continue
+            if kind is Stage:
+                send = self.on_stage(self, item) if self.on_stage is not None else item.value
+                continue
             exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
 
     # ------------------------------------------------------------ cancelling
@@ -442,6 +449,8 @@ class Execution:
                     exc = err
             elif kind is Progress:
                 self._progress(item)
+            elif kind is Stage:
+                send = item.value
             else:
                 exc = Aborted()
 

@@ -120,8 +120,14 @@ class Interpreter:
         name: str | None = None,
         listeners: Iterable[Listener] = (),
         context: dict[str, Any] | None = None,
+        on_stage: Any = None,
     ) -> Execution:
-        """Prepare an execution; call :meth:`Execution.run` to run it."""
+        """Prepare an execution; call :meth:`Execution.run` to run it.
+
+        ``listeners`` get every history event as it is recorded; ``on_stage(execution, stage)``
+        turns inspection on and gets every data-flow step (:class:`aslrun.effects.Stage`), returning
+        the value to go on with.
+        """
         machine = self.load(machine)
         if input is None:
             input = {}
@@ -154,8 +160,10 @@ class Interpreter:
             partition=self.partition,
             extra=context,
         )
-        engine = Engine(machine, ctx, rng, region=self.region, check_payload_limits=self.check_payload_limits)
-        return Execution(self, machine, engine, input, execution_name, clock, list(listeners), self.history_limit)
+        engine = Engine(machine, ctx, rng, region=self.region, check_payload_limits=self.check_payload_limits,
+                        inspect=on_stage is not None)
+        return Execution(self, machine, engine, input, execution_name, clock, list(listeners), self.history_limit,
+                         on_stage=on_stage)
 
     def run(
         self,
