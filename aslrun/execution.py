@@ -146,7 +146,7 @@ class Execution:
         self.result: ExecutionResult | None = None
         self._ids = 0
         self._ready: deque[_Run] = deque()
-        self._timers: list[tuple[float, int, _Run]] = []
+        self._timers: list[tuple[float, int, Any]] = []
         self._seq = itertools.count()
         self._finish_seq = itertools.count(1)
         self._root: _Run | None = None
@@ -416,7 +416,7 @@ class Execution:
             return
         self._unwind(run, Aborted())
 
-    def _unwind(self, run: _Run, exc: BaseException) -> Any:
+    def _unwind(self, run: _Run, exc: BaseException | None) -> Any:
         """Throw ``exc`` into a run and finish it synchronously (events and nested cancels only)."""
         gen = run.gen
         run.waiting_on = None

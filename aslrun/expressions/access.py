@@ -99,7 +99,7 @@ class ValuePath:
         def get_many(env: Env) -> Any:
             node = env.input
             for key in keys:
-                if type(key) is str:
+                if isinstance(key, str):
                     if type(node) is not dict:
                         return slow(env)
                     node = node.get(key, _MISSING)
@@ -119,7 +119,7 @@ class ValuePath:
             return self.path.evaluate(env.input)
         if source == "context":
             return self.path.evaluate(env.context)
-        name = self.variable
+        name = self.variable or ""
         variables = env.variables
         if name not in variables:
             raise PathNotFound(f"The variable '{name}' is not defined")

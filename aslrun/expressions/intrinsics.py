@@ -657,9 +657,10 @@ def _path_getter(vp: ValuePath) -> Getter:
 
 def _missing_path_message(vp: ValuePath, env: Env) -> str:
     if vp.source == "variable":
-        if vp.variable not in env.variables:
+        name = vp.variable or ""
+        if name not in env.variables:
             return f"The JsonPath argument for the field '{vp.text}' could not be found in the variables."
-        where = env.variables[vp.variable]
+        where = env.variables[name]
     else:
         where = env.context if vp.source == "context" else env.input
     return (
