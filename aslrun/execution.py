@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ class _Run:
     """Scheduler record for one generator."""
 
     __slots__ = ("gen", "done", "outcome", "started", "waiting_on", "send", "throw", "seq", "parent",
-                 "cancelled", "label", "finished_seq", "resume")
+                 "cancelled", "label", "finished_seq", "resume", "remote")
 
     def __init__(self, gen: Generator[Any, Any, Any], label: str = "", parent: _Run | None = None) -> None:
         self.gen = gen
@@ -114,6 +115,8 @@ class _Run:
         self.finished_seq = 0
         #: a run to resume with this run's result (an integration generator's Task)
         self.resume: _Run | None = None
+        #: an integration talking to a real remote system: its sleeps take real time, whatever the clock
+        self.remote = False
 
 
 class Execution:
@@ -371,6 +374,10 @@ class Execution:
                     send = outcome
                 continue
             if kind is Sleep:
+                if run.remote and self.clock.virtual:
+                    # Polling a real API: a virtual clock must not turn the waits into a tight loop.
+                    self._start_blocking(run, Blocking(time.sleep, (item.seconds,)))
+                    return
                 run.waiting_on = _SLEEPING
                 heapq.heappush(self._timers, (self.clock.time() + item.seconds, next(self._seq), run))
                 return
@@ -545,6 +552,7 @@ class Execution:
         if isinstance(reply, Generator):
             sub = _Run(_as_reply(reply), f"{item.state_name}:invoke", None)
             sub.resume = run
+            sub.remote = bool(getattr(integration, "remote", False))
             run.waiting_on = [sub]
             self._ready.append(sub)
             limits = [s for s in (item.timeout_seconds, item.heartbeat_seconds) if s]

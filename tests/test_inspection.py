@@ -1,4 +1,4 @@
-"""Inspection: with ``on_stage`` the engine reports every data-flow step and takes edited values back."""
+"""Seams for tools: inspection of every data-flow step (``on_stage``), and how integrations wait."""
 
 from __future__ import annotations
 
@@ -73,3 +73,31 @@ def test_without_on_stage_no_stage_reaches_the_driver() -> None:
     execution = aslrun.Interpreter().start(definition, {"a": 1})
     assert execution.engine.inspect is False
     assert execution.run().output == {"a": 1}
+
+
+def test_a_remote_integration_polling_on_a_virtual_clock_really_waits() -> None:
+    import time
+
+    from aslrun.effects import Sleep
+
+    polls: list[float] = []
+
+    class RemotePoller:
+        name = "remote-poller"
+        remote = True
+
+        def handles(self, resource: Any) -> bool:
+            return True
+
+        def invoke(self, request: Any) -> Any:
+            for _ in range(3):
+                polls.append(time.monotonic())
+                yield Sleep(0.05)
+            return "done"
+
+    definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::x:y", "End": True}}}
+    interpreter = aslrun.Interpreter(clock="virtual", integrations=[RemotePoller()], load_plugins=False)
+    result = interpreter.run(definition)
+    assert result.output == "done"
+    # A virtual clock skips Waits, but must not turn a real API's polling into a tight loop.
+    assert all(later - earlier >= 0.045 for earlier, later in zip(polls, polls[1:]))
