@@ -1,0 +1,228 @@
+"""JSONata values as JavaScript sees them: numbers and text, and values in and out of the engine.
+
+Split out of :mod:`aslrun.expressions.jsonata` (see its docstring for what the wrapper
+corrects): ``Number.prototype.toString()`` and ``JSON.stringify`` as jsonata-js's
+``$string`` writes them, jsonata-js's deep equality, and the conversions between plain
+JSON values and jsonata-python's (its null marker, its range lists, function values).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any
+
+from jsonata import JException, Jsonata
+from jsonata.parser import Parser
+from jsonata.utils import Utils
+
+# ---------------------------------------------------------------- numbers and text as in JavaScript
+
+_TWO_63 = 2**63
+_PREC15 = Context(prec=15, rounding=ROUND_HALF_UP)
+
+
+def _js_number(x: float | int) -> str:
+    """``Number.prototype.toString()``: shortest round-trip digits, exponent from 1e21 / below 1e-6."""
+    if isinstance(x, int):
+        if -_TWO_63 < x < _TWO_63:
+            return str(x)
+        x = float(x)
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 2**53:
+        return str(int(x))
+    sign = "-" if x < 0 else ""
+    _, digits_t, exp = Decimal(repr(abs(x))).as_tuple()
+    digits = "".join(map(str, digits_t)).rstrip("0") or "0"
+    k = len(digits)
+    n = len(digits_t) + int(exp)  # value = 0.digits * 10**n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+def _precision15(x: float | int) -> float | int:
+    """``Number(x.toPrecision(15))``, which jsonata-js applies to numbers in ``$string``."""
+    if isinstance(x, int) and abs(x) < 2**53:
+        return x
+    d = _PREC15.plus(Decimal(x))
+    return float(d)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _js_json(v: Any, prettify: bool = False, indent: str = "", replace: bool = False) -> str:
+    """``JSON.stringify``; with ``replace`` jsonata-js's ``$string`` replacer (15 digits, functions "")."""
+    if v is None or v is Utils.NULL_VALUE:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and not math.isfinite(v):
+            if replace:
+                raise JException("D1001", -1, v)
+            return "null"
+        if replace:
+            v = _precision15(v)
+            if not math.isfinite(v):
+                return "null"  # 1.7976931348623157e308 rounds up to Infinity, which JSON writes as null
+        return _js_number(v)
+    if _is_function(v):
+        return '""' if replace else "null"
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        inner = indent + "  "
+        parts = []
+        for k, x in v.items():
+            if x is None:
+                continue  # undefined members are left out
+            if _is_function(x) and not replace:
+                continue
+            key = json.dumps(str(k), ensure_ascii=False)
+            if prettify:
+                parts.append(f"{inner}{key}: {_js_json(x, True, inner, replace)}")
+            else:
+                parts.append(f"{key}:{_js_json(x, False, '', replace)}")
+        if not parts:
+            return "{}"
+        return "{\n" + ",\n".join(parts) + "\n" + indent + "}" if prettify else "{" + ",".join(parts) + "}"
+    if isinstance(v, list):
+        if not v:
+            return "[]"
+        inner = indent + "  "
+        items = [_js_json(x, prettify, inner, replace) for x in _items(v)]
+        if prettify:
+            return "[\n" + ",\n".join(inner + i for i in items) + "\n" + indent + "]"
+        return "[" + ",".join(items) + "]"
+    return json.dumps(str(v))
+
+
+def _items(v: list[Any]) -> list[Any]:
+    if isinstance(v, Utils.RangeList):
+        return list(range(v.a, v.b))
+    return v
+
+
+def _js_string(arg: Any, prettify: Any = None) -> Any:
+    """jsonata-js ``$string``."""
+    if isinstance(arg, Utils.JList) and arg.outer_wrapper and arg:
+        arg = arg[0]
+    if arg is None:
+        return None
+    if isinstance(arg, str):
+        return arg
+    if _is_function(arg):
+        return ""
+    if isinstance(arg, float) and not math.isfinite(arg):
+        raise JException("D3001", -1, arg)
+    return _js_json(arg, bool(prettify) and prettify is not Utils.NULL_VALUE, "", replace=True)
+
+
+def _is_function(v: Any) -> bool:
+    return isinstance(v, (Jsonata.JFunctionCallable, re.Pattern)) or (
+        isinstance(v, Parser.Symbol) and bool(getattr(v, "_jsonata_lambda", False))
+    )
+
+
+def _js_equal(a: Any, b: Any) -> bool:
+    """jsonata-js ``isDeepEqual``: booleans are never numbers."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_js_equal(x, y) for x, y in zip(_items(a), _items(b)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_js_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return False
+    return bool(a == b)
+
+
+# ---------------------------------------------------------------- values in and out
+
+
+def _internal(v: Any) -> Any:
+    """JSON from outside -> the library's values: ``None`` becomes its null marker.
+
+    Copy-on-write: a document without nulls is shared, not copied (the library never
+    mutates its inputs; ``$clone`` and transforms copy first).
+    """
+    if v is None:
+        return Utils.NULL_VALUE
+    if isinstance(v, dict):
+        out = None
+        for k, x in v.items():
+            if x is None or isinstance(x, (dict, list)):
+                y = _internal(x)
+                if y is not x:
+                    if out is None:
+                        out = dict(v)
+                    out[k] = y
+        return v if out is None else out
+    if isinstance(v, list):
+        out_list = None
+        for i, x in enumerate(v):
+            if x is None or isinstance(x, (dict, list)):
+                y = _internal(x)
+                if y is not x:
+                    if out_list is None:
+                        out_list = list(v)
+                    out_list[i] = y
+        return v if out_list is None else out_list
+    return v
+
+
+class _HasFunction(Exception):
+    pass
+
+
+def _external(v: Any) -> Any:
+    """A result -> plain JSON values; raises :class:`_HasFunction` for function values."""
+    if v is Utils.NULL_VALUE or v is None:
+        return None
+    if isinstance(v, str) or v is True or v is False:
+        return v
+    if isinstance(v, float):
+        if v.is_integer():
+            if abs(v) < 2**53:
+                return int(v)
+            # what JavaScript prints: the shortest digits, then zeros (2**64 -> 18446744073709552000)
+            return int(Decimal(repr(v))) if abs(v) < 1e21 else v
+        if v != v:
+            return "NaN"  # AWS writes non-finite numbers as strings (floci-io/floci measurements)
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if isinstance(v, int):
+        return v if -_TWO_63 < v < _TWO_63 else _external(float(v))
+    if isinstance(v, dict):
+        return {str(k): _external(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [_external(x) for x in _items(v)]
+    if _is_function(v):
+        raise _HasFunction
+    return v
+
+
+def _clone(value: Any) -> Any:
+    """jsonata-js ``$clone``: ``JSON.parse($string(value))``."""
+    return _internal(json.loads(_js_string(value)))
