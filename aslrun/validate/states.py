@@ -56,7 +56,8 @@ class _StateChecks(_Walk):
                         f[key + "Path"], key + "Path", join_pointer(ptr, key + "Path"), name, reference=True
                     )
         timeout, heartbeat = f.get("TimeoutSeconds"), f.get("HeartbeatSeconds")
-        if _is_int(timeout) and _is_int(heartbeat) and 0 < timeout <= heartbeat:
+        if isinstance(timeout, int) and isinstance(heartbeat, int) and _is_int(timeout) and _is_int(heartbeat) \
+                and 0 < timeout <= heartbeat:
             self.error(
                 f"HeartbeatSeconds ({heartbeat}) must be smaller than TimeoutSeconds ({timeout}).",
                 join_pointer(ptr, "HeartbeatSeconds"),
