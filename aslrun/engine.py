@@ -170,6 +170,7 @@ class Engine(MapRunner):
         self.variable_bytes: dict[tuple[int, str], int] = {}
         #: yield a Stage effect at every data-flow step (the debugger and TestState turn this on)
         self.inspect = inspect
+        self._reads_context: dict[int, bool] = {}
         #: one runner per state type; each returns (next state name or None, output)
         self.runners: dict[type, Any] = {
             PassState: self.run_pass,
@@ -284,16 +285,24 @@ class Engine(MapRunner):
         """What a JSONata expression sees: ``$states`` and the variables."""
         from aslrun.expressions.jsonata import Scope
 
-        states: dict[str, Any] = {
-            "input": raw,
-            "context": context if context is not None else self.ctx.state_context(
-                state.name, entered.timestamp, retry_count, task_token),
-        }
+        states: dict[str, Any] = {"input": raw}
+        if context is not None:
+            states["context"] = context
+        elif self.reads_context(state):
+            states["context"] = self.ctx.state_context(state.name, entered.timestamp, retry_count, task_token)
         if result is not _UNSET:
             states["result"] = result
         if error_output is not _UNSET:
             states["errorOutput"] = error_output
         return Scope(states, frame.variables, self.rng, entered.timestamp)
+
+    def reads_context(self, state: State) -> bool:
+        """Does any JSONata field of ``state`` read ``$states.context``? (Building it costs; most don't.)"""
+        known = self._reads_context.get(id(state))
+        if known is None:
+            known = any(getattr(field, "reads_context", False) for field in _jsonata_fields(state))
+            self._reads_context[id(state)] = known
+        return known
 
     def check_result(self, state: State, value: Any) -> None:
         if self.check_limits and exceeds_payload_limit(value):
@@ -944,6 +953,23 @@ class Engine(MapRunner):
         else:
             err.extra["container"] = True
         return err
+
+
+def _jsonata_fields(state: Any) -> list[Any]:
+    """Every compiled JSONata field of a state, its Choice rules and Catchers included."""
+    fields: list[Any] = []
+    for name in ("output", "assign", "arguments", "items", "item_selector", "seconds", "timestamp", "error",
+                 "cause", "timeout_seconds", "heartbeat_seconds", "credentials", "max_concurrency",
+                 "tolerated_failure_count", "tolerated_failure_percentage"):
+        fields.append(getattr(state, name, None))
+    for rule in getattr(state, "choices", ()):
+        fields += [rule.condition, rule.output, rule.assign]
+    for catcher in getattr(state, "catch", ()):
+        fields += [catcher.output, catcher.assign]
+    batcher = getattr(state, "item_batcher", None)
+    if batcher:
+        fields += list(batcher.values())
+    return [f for f in fields if jflow.is_field(f)]
 
 
 def _resolve(path: Any, env: Env) -> Any:

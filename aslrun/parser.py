@@ -40,12 +40,16 @@ __all__ = ["JField", "parse", "pointer_join"]
 class JField:
     """A compiled JSONata-mode field and the expression text AWS quotes in causes."""
 
-    __slots__ = ("field", "raw", "text")
+    __slots__ = ("field", "raw", "text", "reads_context")
 
     def __init__(self, field: Any, raw: Any) -> None:
+        from aslrun.expressions.jsonata_refs import reads_context
+
         self.field = field
         self.raw = raw
         self.text = raw[2:-2].strip() if isinstance(raw, str) and raw.startswith("{%") else None
+        #: whether evaluating may read $states.context (the engine builds it only then)
+        self.reads_context = reads_context(_expressions(raw))
 
     def __repr__(self) -> str:
         return f"JField({self.raw!r})"
@@ -228,6 +232,17 @@ class _Compiler:
     def result_path(self, raw: Mapping[str, Any], pointer: str, state: str) -> Any:
         return self.path(raw, "ResultPath", pointer, state, reference=True, allow_context=False,
                          allow_variables=False)
+
+
+def _expressions(value: Any) -> list[str]:
+    """The text of every ``{% %}`` expression in a field value, nested ones included."""
+    if isinstance(value, str):
+        return [value[2:-2]] if value.startswith("{%") and value.endswith("%}") else []
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _expressions(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _expressions(item)]
+    return []
 
 
 def _jsonata_or_literal(c: _Compiler, raw: Mapping[str, Any], key: str, pointer: str, name: str) -> Any:

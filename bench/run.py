@@ -38,7 +38,7 @@ import aslrun
 MACHINES = Path(__file__).resolve().parent / "machines"
 
 #: the workloads, in the order they run and print
-WORKLOADS = ("loop", "map", "parameters")
+WORKLOADS = ("loop", "jsonata-loop", "map", "parameters")
 
 #: loop iterations for the memory measurement (each iteration is two transitions)
 MEMORY_SIZES = (2_000, 20_000)
@@ -112,7 +112,7 @@ def check(name: str, input_value: Any, result: aslrun.ExecutionResult) -> None:
     if result.status != "SUCCEEDED":
         raise SystemExit(f"bench: {name} ended {result.status}: {result.error}: {result.cause}")
     output = result.output
-    if name == "loop":
+    if name in ("loop", "jsonata-loop"):
         ok = output == {"i": input_value["n"], "n": input_value["n"]}
     elif name == "map":
         items = input_value["items"]

@@ -21,6 +21,7 @@ from aslrun.validate.report import (
     INVALID_JSONATA,
     JSONPATH,
     LITERAL_KEY,
+    UNSUPPORTED_JSONATA,
     _describe,
     _Reporter,
     _sentence,
@@ -217,6 +218,31 @@ class _ExpressionChecks(_Reporter):
                     state,
                     "Fix the JSONata expression between '{%' and '%}'.",
                 )
+                return
+        self.jsonata_references(inner, where, state)
+
+    def jsonata_references(self, inner: str, where: str, state: str | None) -> None:
+        """AWS refuses expressions that read no document, and $states members read where they don't exist."""
+        refs_module = self.hook("aslrun.expressions.jsonata_refs")
+        if refs_module is None:
+            return
+        refs = refs_module.StatesReference()
+        for message in refs_module.top_level_problems(inner, refs):
+            self.add(
+                UNSUPPORTED_JSONATA,
+                message,
+                where,
+                state,
+                "A JSONata expression has no input document: read the state input as $states.input.<field>.",
+            )
+        if "errorOutput" in refs.members and "/Catch/" not in where:
+            self.add(
+                UNSUPPORTED_JSONATA,
+                "$states.errorOutput is only available in a Catcher's Output and Assign.",
+                where,
+                state,
+                "Move this expression into the Output or Assign of a Catch entry.",
+            )
 
     def jsonata_value(
         self, value: Any, where: str, state: str | None, *, warn_dollar_keys: bool = True
