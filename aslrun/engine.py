@@ -903,20 +903,25 @@ class Engine(MapRunner):
                     handles.append((handle, child))
                 results = yield from self.join(state, frame, handles)
                 yield self.event(frame, state, "ParallelStateSucceeded")
-                try:
-                    if self.inspect:
-                        results = yield Stage(state, "result", results, frame.scope)
-                    self.check_result(state, results)
-                    output, values = yield from self.task_output(state, value, results, frame, ev, env)
-                except StatesError as err:
-                    raise (yield from self.failed(err, state, ev, frame)) from None
-                yield from self.leave(frame, state, output, self.apply(frame, values))
-                return self._next(state), output
+                return (yield from self.finish(state, value, results, frame, ev, env))
             except StatesError as err:
                 caught = yield from self.recover(state, err, counts, frame, value, ev, env)
                 if caught is None:
                     continue
                 return caught
+
+    def finish(self, state: Any, value: Any, results: list[Any], frame: Frame, entered: Event,
+               env: Env | None) -> Gen:
+        """A Parallel's or Map's results -> the state's output, its variables, and the exit event."""
+        try:
+            if self.inspect:
+                results = yield Stage(state, "result", results, frame.scope)
+            self.check_result(state, results)
+            output, values = yield from self.task_output(state, value, results, frame, entered, env)
+        except StatesError as err:
+            raise (yield from self.failed(err, state, entered, frame)) from None
+        yield from self.leave(frame, state, output, self.apply(frame, values))
+        return self._next(state), output
 
     def join(self, state: Any, frame: Frame, handles: list[tuple[Any, Frame]]) -> Gen:
         """Wait for every child; on the first failure cancel the rest and raise it."""

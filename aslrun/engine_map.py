@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aslrun import dataflow_jsonata as jflow
 from aslrun import defaults
 from aslrun.dataflow import apply_input_path, compact_json, payload_size
-from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, Stage, WaitAny
+from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, WaitAny
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
 from aslrun.nodes import MapState
@@ -57,15 +57,7 @@ class MapRunner:
                 done = self.event(frame, state, "MapStateSucceeded")
                 done.previous = succeeded_prev
                 yield done
-                try:
-                    if self.inspect:
-                        results = yield Stage(state, "result", results, frame.scope)
-                    self.check_result(state, results)
-                    output, values = yield from self.task_output(state, value, results, frame, ev, env)
-                except StatesError as err:
-                    raise (yield from self.failed(err, state, ev, frame)) from None
-                yield from self.leave(frame, state, output, self.apply(frame, values))
-                return self._next(state), output
+                return (yield from self.finish(state, value, results, frame, ev, env))
             except StatesError as err:
                 caught = yield from self.recover(state, err, counts, frame, value, ev, env)
                 if caught is None:
