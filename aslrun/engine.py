@@ -704,12 +704,12 @@ class Engine(MapRunner):
         if state.resource.endswith(".waitForTaskToken"):
             token = "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))
         while True:
+            if self.inspect:
+                value = yield Stage(state, "input", value, frame.scope)
             env = None if state.jsonata else self.env(frame, state, value, ev, retries, token)
             invoked = False
             try:
                 try:
-                    if self.inspect:
-                        value = yield Stage(state, "input", value, frame.scope)
                     if state.jsonata:
                         context = self.ctx.state_context(state.name, ev.timestamp, retries, token)
                         scope = self.scope(frame, state, value, ev, context=context)
