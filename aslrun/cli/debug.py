@@ -1,0 +1,86 @@
+"""``aslrun debug``: run a state machine paused at its first state, under the step-through debugger.
+
+A thin shell: it reads the options, starts the execution with a
+:class:`~aslrun.debugger.repl.Debugger` listening, and exits 0 when the execution succeeded,
+1 when it failed, timed out or was aborted (``quit``), 2 for bad usage or an invalid definition.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from aslrun.cli.main import _check_writable, _fail, _mock_test_case, _read_json_option
+from aslrun.errors import AslrunError
+
+__all__ = ["debug"]
+
+
+@click.command()
+@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--input", "input_", default="{}", show_default=True, metavar="JSON|@FILE|-",
+              help="Execution input: inline JSON, @file, or - for stdin (then give --commands).")
+@click.option("--break", "breaks", multiple=True, metavar="SPEC",
+              help="Stop at STATE, type:TYPE, error[:NAME] or 'if CONDITION' (repeatable).")
+@click.option("--commands", "commands_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Read debugger commands from FILE (- for stdin) instead of a prompt. Commands also come "
+                   "from stdin when it is not a terminal.")
+@click.option("--name", help="The state machine's name (default: the file's stem).")
+@click.option("--execution-name", help="The execution's name (default: a random UUID).")
+@click.option("--context", "context_", metavar="JSON|@FILE", help="Extra Context object fields ($$), merged in.")
+@click.option("--mock-config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Mocked responses in the Step Functions Local MockConfigFile format.")
+@click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
+@click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
+@click.option("--clock", type=click.Choice(["auto", "virtual", "real"]), default="auto", show_default=True,
+              help="virtual: Waits and retries take no real time; real: they really wait.")
+@click.option("--seed", type=int, help="Seed for jitter, UUIDs and random numbers (reproducible runs).")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the execution history (GetExecutionHistory shape) to this file at the end.")
+def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file: TextIO | None,
+          name: str | None, execution_name: str | None, context_: str | None, mock_config: Path | None,
+          test_case: str | None, hybrid: bool, clock: str, seed: int | None, history_file: Path | None) -> None:
+    """Step through DEFINITION in a debugger: it starts paused; type help at the prompt."""
+    from rich.console import Console
+
+    from aslrun.debugger.repl import Debugger, ScriptInput
+    from aslrun.interpreter import Interpreter
+
+    try:
+        if input_ == "-" and commands_file is None:
+            raise AslrunError("--input - reads the input from stdin, so the commands cannot come from there too: "
+                              "give them with --commands FILE")
+        input_value = _read_json_option(input_, "input")
+        context_value = _read_json_option(context_, "context") if context_ else None
+        if context_value is not None and not isinstance(context_value, dict):
+            raise AslrunError("--context must be a JSON object")
+        interpreter = Interpreter(clock=clock, seed=seed)
+        machine = interpreter.load(definition, name=name)
+        interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
+        if history_file is not None:
+            _check_writable(history_file)
+        console = Console(highlight=False)
+        source = None
+        if commands_file is not None:
+            source = ScriptInput(commands_file)
+        elif not sys.stdin.isatty():
+            source = ScriptInput(sys.stdin)
+        debugger = Debugger(machine, console, source)  # None: a prompt with readline
+        for spec in breaks:
+            debugger.add_breakpoint(spec)
+        execution = debugger.start(interpreter, input_value, name=execution_name, context=context_value)
+    except AslrunError as exc:
+        _fail(exc)
+
+    result = debugger.run_execution(execution)
+    if history_file is not None:
+        try:
+            history_file.write_text(json.dumps({"events": result.history}, indent=2, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
+        except OSError as exc:
+            _fail(AslrunError(f"cannot write history to {history_file}: {exc.strerror}"))
+    sys.exit(0 if result.succeeded else 1)
