@@ -1,0 +1,154 @@
+"""Every failure of an ``eks:*`` task becomes an ASL error here, in one table.
+
+=================================================  =======================  =========================================
+what happened                                      error                    cause
+=================================================  =======================  =========================================
+Kubernetes answered non-2xx                        ``EKS.<status>``         ``{"ResponseBody", "StatusCode",
+                                                                            "StatusText"}`` (JSON, as AWS documents)
+EKS API error (botocore ``ClientError``,           ``EKS.<Code>``           ``<message> (Service: AmazonEKS; Status
+:class:`EksApiError`)                                                       Code: N; Error Code: C; Request ID: …)``
+parameters that cannot be used                     ``States.Runtime``       ``The Parameters '<json>' could not be
+                                                                            used to start the Task: [<reason>]``
+Job ended with a Failed condition;                 ``States.TaskFailed``    the final Job / resource as JSON
+resource ended FAILED / CREATE_FAILED / …
+no AWS credentials, TLS failure, connection        ``States.TaskFailed``    what failed and what to do
+refused, unusable kubeconfig, anything else
+=================================================  =======================  =========================================
+
+The ``EKS.<status>`` and ``States.Runtime`` forms are AWS's; ``EKS.<Code>`` follows the other
+optimized integrations (``SNS.NotFoundException``); the rest is aslrun's choice where AWS says
+nothing. Credentials never appear in a cause: :func:`redact` removes bearer tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+from aslrun.errors import StatesError
+from aslrun.integrations.eks.backends.base import EksApiError, KubeResponse
+from aslrun.integrations.eks.params import ParameterError
+
+__all__ = [
+    "JOB_FAILED_ERROR",
+    "eks_api_failure",
+    "kube_failure",
+    "parameter_failure",
+    "reason_phrase",
+    "redact",
+    "resource_failure",
+    "translate",
+]
+
+#: the error a Job that ends with a Failed condition raises (AWS names none; siblings use this)
+JOB_FAILED_ERROR = "States.TaskFailed"
+
+_SECRETS = re.compile(r"(k8s-aws-v1\.)[A-Za-z0-9_\-]+|(Bearer\s+)\S+")
+
+
+def redact(text: str) -> str:
+    """``text`` with bearer tokens replaced by ``<redacted>``."""
+    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "<redacted>", text)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def kube_failure(resp: KubeResponse) -> StatesError:
+    """A non-2xx Kubernetes answer -> ``EKS.<status>`` with AWS's cause JSON."""
+    return StatesError(f"EKS.{resp.status}", _compact(
+        {"ResponseBody": resp.json(), "StatusCode": resp.status, "StatusText": resp.reason or reason_phrase(resp.status)}))
+
+
+def reason_phrase(status: int) -> str:
+    """The standard HTTP reason phrase of ``status`` (``Not Found``)."""
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def eks_api_failure(code: str, message: str, status: int, request_id: str = "") -> StatesError:
+    """An EKS API error -> ``EKS.<Code>`` with the AWS SDK's cause wording."""
+    return StatesError(f"EKS.{code}", f"{message} (Service: AmazonEKS; Status Code: {status}; Error Code: {code}; "
+                                      f"Request ID: {request_id}; Proxy: null)")
+
+
+def parameter_failure(parameters: Any, reason: str) -> StatesError:
+    """Parameters the integration cannot use -> ``States.Runtime`` (AWS's recorded wording)."""
+    return StatesError("States.Runtime", f"The Parameters '{_compact(parameters)}' could not be used to start the "
+                                         f"Task: [{reason}]")
+
+
+def resource_failure(description: Mapping[str, Any], error: str = JOB_FAILED_ERROR) -> StatesError:
+    """A Job or EKS resource that ended failed -> ``States.TaskFailed`` with its final description as cause."""
+    return StatesError(error, _compact(description))
+
+
+def translate(exc: BaseException, what: str, parameters: Any = None) -> StatesError:
+    """Any exception of a backend call -> the ASL error for it. ``what`` names the target in messages."""
+    if isinstance(exc, StatesError):
+        return exc
+    if isinstance(exc, ParameterError):
+        return parameter_failure(parameters, str(exc))
+    if isinstance(exc, EksApiError):
+        return eks_api_failure(exc.code, exc.message, exc.status, exc.request_id)
+    for kind, handler in _table():
+        if isinstance(exc, kind):
+            found = handler(exc, what)
+            return found if isinstance(found, StatesError) else StatesError("States.TaskFailed", redact(found))
+    return StatesError("States.TaskFailed", redact(f"{what}: {type(exc).__name__}: {exc}"))
+
+
+def _botocore_client_error(exc: Any) -> StatesError:
+    error = exc.response.get("Error", {})
+    meta = exc.response.get("ResponseMetadata", {})
+    return eks_api_failure(error.get("Code", "Unknown"), error.get("Message", str(exc)),
+                           meta.get("HTTPStatusCode", 400), meta.get("RequestId", ""))
+
+
+def _table() -> list[tuple[type[BaseException] | tuple[type[BaseException], ...], Any]]:
+    """(exception types, message builder) in the order they are tried."""
+    from botocore import exceptions as bce
+    from urllib3 import exceptions as u3
+
+    from aslrun.integrations.eks.backends.kubeconfig import KubeconfigError
+
+    def tls(exc: BaseException, what: str) -> str:
+        return (f"{what}: the TLS connection failed: {_root(exc)}. The server's certificate must be signed by the "
+                "CertificateAuthority given to the task (DescribeCluster certificateAuthority.data), and the "
+                "Endpoint's host must be one the certificate names.")
+
+    def connect(exc: BaseException, what: str) -> str:
+        return f"{what}: could not connect: {_root(exc)}. Check the Endpoint and that the server is up."
+
+    def credentials(exc: BaseException, what: str) -> str:
+        return (f"{what}: {exc}. The aws EKS backend signs requests and mints EKS tokens with your AWS credentials: "
+                "configure them (AWS_PROFILE, aws configure, environment), or run with --eks-backend kubeconfig "
+                "(your kubeconfig contexts) or --eks-backend fake (in memory).")
+
+    return [
+        (bce.ClientError, lambda exc, what: _botocore_client_error(exc)),
+        ((bce.NoCredentialsError, bce.PartialCredentialsError, bce.NoRegionError), credentials),
+        ((bce.EndpointConnectionError, bce.ConnectTimeoutError, bce.ReadTimeoutError), connect),
+        ((u3.SSLError, ssl.SSLError), tls),
+        (u3.MaxRetryError, lambda exc, what: tls(exc, what) if isinstance(exc.reason, u3.SSLError | ssl.SSLError)
+            else connect(exc, what)),
+        ((u3.NewConnectionError, u3.ProtocolError, u3.TimeoutError, ConnectionError, TimeoutError), connect),
+        (KubeconfigError, lambda exc, what: f"{what}: {exc}"),
+    ]
+
+
+def _root(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    while isinstance(reason, BaseException) and getattr(reason, "reason", None) not in (None, reason) \
+            and isinstance(getattr(reason, "reason", None), BaseException):
+        reason = reason.reason  # type: ignore[attr-defined]
+    return str(reason if isinstance(reason, BaseException) else exc)
+
