@@ -5,6 +5,7 @@ sends back its event id) or an effect (the driver performs it and sends back the
 result, or throws a :class:`~aslrun.errors.StatesError` into the generator):
 
 * :class:`Invoke` — call a Task's integration; the result is the raw task result.
+* :class:`CheckTask` — let the integration refuse unusable parameters before the Task is scheduled.
 * :class:`Sleep` — let ``seconds`` of (virtual or real) time pass.
 * :class:`Spawn` — start a child run (a Parallel branch or a Map iteration); returns a handle.
 * :class:`WaitAny` — block until one of the handles is finished; returns that handle.
@@ -27,6 +28,7 @@ __all__ = [
     "Aborted",
     "Blocking",
     "Cancel",
+    "CheckTask",
     "ChildOutcome",
     "Event",
     "ExecutionTimedOut",
@@ -101,6 +103,19 @@ class TaskReply:
 
     result: Any
     events: list[tuple[str, str | None, dict[str, Any] | None]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CheckTask:
+    """Before a Task is scheduled: may its integration start it with these parameters?
+
+    The driver asks the integration's optional ``check(resource, parameters)``; a failure is
+    thrown back in (AWS fails such a task right after TaskStateEntered, before TaskScheduled).
+    """
+
+    resource: str
+    parameters: Any
+    state_name: str
 
 
 @dataclass(slots=True)

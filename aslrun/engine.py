@@ -33,6 +33,7 @@ from aslrun.dataflow import (
 from aslrun.effects import (
     Aborted,
     Cancel,
+    CheckTask,
     ChildOutcome,
     Event,
     ExecutionTimedOut,
@@ -740,6 +741,7 @@ class Engine(MapRunner):
                                                         penv, "HeartbeatSecondsPath")
                         credentials = state.credentials.evaluate(penv) if state.credentials is not None else None
                         context = env.context
+                    yield CheckTask(state.resource, params, state.name)
                 except StatesError as err:
                     raise (yield from self.failed(err, state, ev, frame)) from None
                 yield from self.task_started(frame, state, rtype, rname, is_lambda_arn, params, timeout,

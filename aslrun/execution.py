@@ -25,6 +25,7 @@ from aslrun.effects import (
     Aborted,
     Blocking,
     Cancel,
+    CheckTask,
     ChildOutcome,
     Event,
     Invoke,
@@ -408,13 +409,26 @@ class Execution:
             if kind is Stage:
                 send = self.on_stage(self, item) if self.on_stage is not None else item.value
                 continue
+            if kind is CheckTask:
+                exc = self._check_task(item)
+                continue
             exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
 
     # ------------------------------------------------------------ cancelling
 
+    def _stop_integration(self, run: _Run) -> None:
+        """A Task run is going away: let the integration working for it clean up (delete its Job...)."""
+        waiting = run.waiting_on
+        if isinstance(waiting, list):
+            for sub in waiting:
+                if sub.resume is run and not sub.done:
+                    sub.resume = None
+                    self._cancel(sub)
+
     def _cancel(self, run: _Run, silent: bool = False) -> None:
         if run.done:
             return
+        self._stop_integration(run)
         run.cancelled = True
         if not run.started or silent:
             run.gen.close()
@@ -425,6 +439,7 @@ class Execution:
 
     def _unwind(self, run: _Run, exc: BaseException | None) -> Any:
         """Throw ``exc`` into a run and finish it synchronously (events and nested cancels only)."""
+        self._stop_integration(run)
         gen = run.gen
         run.waiting_on = None
         send: Any = None
@@ -498,6 +513,22 @@ class Execution:
         root.outcome = ChildOutcome(ok=True, value=value if isinstance(value, Outcome) else Outcome("ABORTED"))
 
     # ------------------------------------------------------------ tasks
+
+    def _check_task(self, item: CheckTask) -> StatesError | None:
+        """The integration's own parameter check (if it has one); mocked states are not checked."""
+        mock = self.interpreter.mock
+        if mock is not None and (item.state_name in mock.states or not mock.hybrid):
+            return None
+        try:
+            integration = self.interpreter.integrations.resolve(item.resource)
+            check = getattr(integration, "check", None)
+            if check is not None:
+                check(parse_resource(item.resource), item.parameters)
+        except StatesError as err:
+            return err
+        except Exception:  # a broken check must not hide the task: invoke reports the problem
+            return None
+        return None
 
     def _invoke(self, run: _Run, item: Invoke) -> Any:
         resource = parse_resource(item.resource)

@@ -50,3 +50,6 @@ class Integration(Protocol):
 
     def invoke(self, request: TaskRequest) -> Any:
         """Run the task; see the module docstring for what to return."""
+
+    # Optional: ``check(resource, parameters) -> None`` raises StatesError("States.Runtime", ...) for
+    # parameters the service would refuse before scheduling the task (AWS records no TaskScheduled then).

@@ -275,8 +275,6 @@ def test_a_task_timeout_deletes_the_job_it_created_and_says_so() -> None:
         "T: deleted Job default/example-job and its pods (propagationPolicy Foreground)"]
 
 
-@pytest.mark.xfail(strict=True, reason="aslrun.execution does not yet throw Aborted into a running integration "
-                                       "when the whole execution is stopped (only on a Task timeout)")
 def test_stopping_the_execution_deletes_the_job_it_created() -> None:
     backend = FakeBackend(jobs={"*": FakeJob(polls=10**9)})
     interp = aslrun.Interpreter(options={"eks.backend": backend}, clock="virtual")
@@ -331,8 +329,6 @@ def test_unusable_parameters_fail_the_task_with_aws_wording(resource: str, param
     assert checked.value.error == "States.Runtime" and reason in (checked.value.cause or "")
 
 
-@pytest.mark.xfail(strict=True, reason="the engine does not yet ask integrations to check parameters before "
-                                       "TaskScheduled (EksIntegration.check) nor prefix an integration's States.Runtime")
 def test_unusable_parameters_fail_before_the_task_is_scheduled_as_on_aws() -> None:
     result = run(task("runJob", {**KUBE}), FakeBackend())
     assert [e["type"] for e in result.history_values()] == ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
