@@ -20,7 +20,7 @@ Nothing here does I/O; :mod:`aslrun.execution` performs the effects.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +102,7 @@ class TaskReply:
     """
 
     result: Any
-    events: list[tuple[str, str | None, dict[str, Any] | None]] = field(default_factory=list)
+    events: Sequence[tuple[str, str | None, Mapping[str, Any] | None]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

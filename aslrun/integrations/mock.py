@@ -93,7 +93,7 @@ class MockTestCase:
                 f"\"{request.invocation}\".",
             )
         pattern = request.resource.pattern
-        submitted: list[tuple[str, str | None, dict[str, Any] | None]] = []
+        submitted: list[tuple[str, str | None, Mapping[str, Any] | None]] = []
         if pattern in (".sync", ".sync:2", ".waitForTaskToken"):
             # The real service records the start call's response first; the mock has none to show.
             submitted.append(("TaskSubmitted", "taskSubmittedEventDetails", {}))
