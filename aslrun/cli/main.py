@@ -100,10 +100,17 @@ def cli() -> None:
 @click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
 @click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
+@click.option("--eks-backend", type=click.Choice(["aws", "kubeconfig", "fake"]),
+              help="Where eks:* tasks go: aws (default: EKS and the task's Endpoint with an EKS token from your AWS "
+                   "credentials), kubeconfig (kubeconfig contexts) or fake (in memory).")
+@click.option("--eks-kubeconfig", "eks_kubeconfig", multiple=True, metavar="NAME=CONTEXT",
+              help="With --eks-backend kubeconfig: send tasks for cluster NAME to kubeconfig context CONTEXT "
+                   "(repeatable; NAME * for every cluster).")
 @click.option("--quiet", "-q", is_flag=True, help="No live view on stderr.")
 def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
         as_json: bool, history_file: Path | None, clock: str, seed: int | None, no_history_limit: bool,
-        mock_config: Path | None, test_case: str | None, hybrid: bool, show_variables: bool, quiet: bool) -> None:
+        mock_config: Path | None, test_case: str | None, hybrid: bool, show_variables: bool,
+        eks_backend: str | None, eks_kubeconfig: tuple[str, ...], quiet: bool) -> None:
     """Run DEFINITION (JSON or YAML) and print its output."""
     from aslrun import defaults
     from aslrun.cli.render import LiveView, render_result_summary
@@ -118,6 +125,7 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
             clock=clock,
             seed=seed,
             history_limit=None if no_history_limit else defaults.MAX_HISTORY_EVENTS,
+            options=_eks_options(eks_backend, eks_kubeconfig),
         )
         machine = interpreter.load(definition, name=name)
         interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
@@ -171,6 +179,19 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
         if result.succeeded:
             click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
     sys.exit(0 if result.succeeded else 1)
+
+
+def _eks_options(backend: str | None, kubeconfig: tuple[str, ...]) -> dict[str, Any]:
+    options: dict[str, Any] = {"eks.backend": backend} if backend else {}
+    contexts = {}
+    for item in kubeconfig:
+        cluster, sep, context = item.partition("=")
+        if not sep or not cluster or not context:
+            raise AslrunError(f"--eks-kubeconfig {item!r}: expected NAME=CONTEXT (a cluster name and a kubeconfig context)")
+        contexts[cluster] = context
+    if contexts:
+        options["eks.kubeconfig"] = contexts
+    return options
 
 
 def _check_writable(path: Path) -> None:
@@ -231,6 +252,12 @@ def validate(definition: Path, as_json: bool) -> None:
     else:
         _stderr().print(f"[green]✓[/green] {_escape(str(definition))} is a valid state machine")
     sys.exit(2 if errors else 0)
+
+
+cli.add_command(__import__("aslrun.cli.teststate", fromlist=["test_state"]).test_state)
+
+
+cli.add_command(__import__("aslrun.cli.debug", fromlist=["debug"]).debug)
 
 
 def main() -> None:
