@@ -502,24 +502,17 @@ def test_cli_reports_an_invalid_mock_file_with_locations(runner: CliRunner, file
 
 
 # ---------------------------------------------------------------- known bugs in aslrun/integrations/mock.py
-# Strict xfails: each turns into a failure (remove the mark) once mock.py is fixed.
-
-
-@pytest.mark.xfail(strict=True, reason="mock.py does not escape '/' and '~' in JSON Pointers (RFC 6901: ~1, ~0)")
 def test_locations_escape_slash_and_tilde_in_names() -> None:
     with pytest.raises(MockConfigError) as info:
         MockConfig.load({"StateMachines": {"M": {"TestCases": {"T": {"a/b~c": "nope"}}}}, "MockedResponses": {}})
     assert "/StateMachines/M/TestCases/T/a~1b~0c: no mocked response named 'nope'" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="MockConfig.load() of a non-dict, non-path value raises TypeError, not MockConfigError")
 def test_loading_a_list_is_a_mock_config_error() -> None:
     with pytest.raises(MockConfigError, match=r"/: a mock configuration must be a JSON object"):
         MockConfig.load([])  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="invocation keys go through int(): ' 0', '+0', '00' and '٠' are taken as 0")
 @pytest.mark.parametrize("key", [" 0", "+0", "00", "\u0660"])
 def test_invocation_keys_are_plain_decimal_numbers(key: str) -> None:
     with pytest.raises(MockConfigError, match="invocation key must be a number"):

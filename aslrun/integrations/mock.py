@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,9 @@ class MockConfig:
         if isinstance(source, Mapping):
             data: Any = source
             name = "<mock config>"
+        elif not isinstance(source, (str, os.PathLike)):
+            data = source
+            name = "<mock config>"
         else:
             path = Path(source)
             name = str(path)
@@ -139,7 +143,8 @@ class MockConfig:
         problems = _validate(data)
         if problems:
             listing = "\n".join(f"  {p}" for p in problems)
-            raise MockConfigError(f"{name}: invalid mock configuration ({len(problems)} problems)\n{listing}")
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            raise MockConfigError(f"{name}: invalid mock configuration ({count})\n{listing}")
         return cls(data, name)
 
     def machines(self) -> list[str]:
@@ -180,11 +185,21 @@ def _compile_responses(name: str, raw: Mapping[str, Any]) -> MockedResponses:
     return MockedResponses(name, tuple(entries))
 
 
+_KEY = re.compile(r"(0|[1-9][0-9]*)(?:-(0|[1-9][0-9]*))?")
+
+
 def _parse_range(key: str) -> tuple[int, int]:
-    if "-" in key:
-        lo, _, hi = key.partition("-")
-        return int(lo), int(hi)
-    return int(key), int(key)
+    """``"3"`` or ``"1-2"``: plain decimal numbers only (no signs, spaces or leading zeros)."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        raise ValueError(key)
+    first = int(match.group(1))
+    return first, int(match.group(2)) if match.group(2) is not None else first
+
+
+def _ptr(*parts: object) -> str:
+    """An RFC 6901 JSON Pointer from reference tokens."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _validate(data: Any) -> list[str]:
@@ -193,7 +208,7 @@ def _validate(data: Any) -> list[str]:
         return ["/: a mock configuration must be a JSON object with StateMachines and MockedResponses"]
     for key in data:
         if key not in ("StateMachines", "MockedResponses"):
-            problems.append(f"/{key}: unknown top-level field (expected StateMachines and MockedResponses)")
+            problems.append(f"{_ptr(key)}: unknown top-level field (expected StateMachines and MockedResponses)")
     machines = data.get("StateMachines")
     responses = data.get("MockedResponses")
     if not isinstance(machines, Mapping):
@@ -203,28 +218,28 @@ def _validate(data: Any) -> list[str]:
         problems.append("/MockedResponses: required, an object of response name -> {invocation: response}")
         responses = {}
     for mname, machine in machines.items():
-        where = f"/StateMachines/{mname}"
+        where = _ptr("StateMachines", mname)
         if not isinstance(machine, Mapping) or not isinstance(machine.get("TestCases"), Mapping):
             problems.append(f"{where}: must be an object with a TestCases object")
             continue
         for tname, case in machine["TestCases"].items():
-            cwhere = f"{where}/TestCases/{tname}"
+            cwhere = where + _ptr("TestCases", tname)
             if not isinstance(case, Mapping):
                 problems.append(f"{cwhere}: must map Task state names to mocked response names")
                 continue
             for state, ref in case.items():
                 if not isinstance(ref, str):
-                    problems.append(f"{cwhere}/{state}: must be the name of a mocked response (a string)")
+                    problems.append(f"{cwhere}{_ptr(state)}: must be the name of a mocked response (a string)")
                 elif ref not in responses:
-                    problems.append(f"{cwhere}/{state}: no mocked response named {ref!r} in MockedResponses")
+                    problems.append(f"{cwhere}{_ptr(state)}: no mocked response named {ref!r} in MockedResponses")
     for rname, raw in responses.items():
-        rwhere = f"/MockedResponses/{rname}"
+        rwhere = _ptr("MockedResponses", rname)
         if not isinstance(raw, Mapping) or not raw:
             problems.append(f"{rwhere}: must map invocation numbers (\"0\", \"1-2\") to Return/Throw objects")
             continue
         covered: list[tuple[int, int, str]] = []
         for key, value in raw.items():
-            ewhere = f"{rwhere}/{key}"
+            ewhere = rwhere + _ptr(key)
             try:
                 first, last = _parse_range(key)
                 if first < 0 or last < first:
@@ -250,10 +265,10 @@ def _validate(data: Any) -> list[str]:
         expected = 0
         for first, last, key in covered:
             if first > expected:
-                problems.append(f"{rwhere}/{key}: invocations {expected}-{first - 1} have no entry "
+                problems.append(f"{rwhere}{_ptr(key)}: invocations {expected}-{first - 1} have no entry "
                                 "(keys must be consecutive from \"0\")")
             elif first < expected:
-                problems.append(f"{rwhere}/{key}: overlaps an earlier entry")
+                problems.append(f"{rwhere}{_ptr(key)}: overlaps an earlier entry")
             expected = max(expected, last + 1)
     return problems
 
