@@ -227,20 +227,18 @@ class Execution:
                 continue
             if self._timers:
                 moment, _, run = self._timers[0]
-                if self._background and not self.clock.virtual:
-                    # Wait for whichever comes first: the timer or a background result.
-                    self._wake.clear()
-                    self.clock.sleep_until(moment, self._wake)
-                    if self.clock.time() < moment:
-                        continue
-                elif self._background:
+                if self._background and self.clock.virtual:
                     # A virtual clock must not race ahead of real work in the background.
                     self._wait_background()
                     continue
-                else:
-                    self.clock.sleep_until(moment, self._wake)
-                    if self._abort_requested is not None:
-                        continue
+                # Wait for whichever comes first: the timer, a background result, or an abort. The wake
+                # flag may still be set by an earlier result: clear it, then look again before sleeping.
+                self._wake.clear()
+                if self._completed or self._abort_requested is not None:
+                    continue
+                self.clock.sleep_until(moment, self._wake)
+                if self._abort_requested is not None or self.clock.time() < moment:
+                    continue
                 heapq.heappop(self._timers)
                 if run is _TIMEOUT:
                     self._abort_root(ExecutionTimedOut)

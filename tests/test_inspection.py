@@ -101,3 +101,33 @@ def test_a_remote_integration_polling_on_a_virtual_clock_really_waits() -> None:
     assert result.output == "done"
     # A virtual clock skips Waits, but must not turn a real API's polling into a tight loop.
     assert all(later - earlier >= 0.045 for earlier, later in zip(polls, polls[1:]))
+
+
+def test_a_wait_after_a_blocking_integration_call_really_waits_on_the_real_clock() -> None:
+    import time
+
+    from aslrun.effects import Blocking
+
+    class Quick:
+        name = "quick"
+        remote = True
+
+        def handles(self, resource: Any) -> bool:
+            return True
+
+        def invoke(self, request: Any) -> Any:
+            value = yield Blocking(lambda: "done")
+            return value
+
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::x:y", "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 1, "End": True},
+        },
+    }
+    started = time.monotonic()
+    result = aslrun.Interpreter(clock="real", integrations=[Quick()], load_plugins=False).run(definition)
+    assert result.output == "done"
+    # The finished background call must not cut the Wait short.
+    assert time.monotonic() - started >= 0.95
