@@ -100,9 +100,14 @@ def cli() -> None:
 @click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
 @click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
-@click.option("--eks-backend", type=click.Choice(["aws", "kubeconfig", "fake"]),
+@click.option("--eks-backend", type=click.Choice(["aws", "local", "kubeconfig", "fake"]),
               help="Where eks:* tasks go: aws (default: EKS and the task's Endpoint with an EKS token from your AWS "
-                   "credentials), kubeconfig (kubeconfig contexts) or fake (in memory).")
+                   "credentials), local (an embedded EKS and Kubernetes API on 127.0.0.1, nothing to install), "
+                   "kubeconfig (kubeconfig contexts) or fake (in memory).")
+@click.option("--jobs", "jobs", type=click.Choice(["simulate", "process", "docker"]), default="simulate",
+              show_default=True,
+              help="With the embedded local EKS backend, how Job containers run: simulate (nothing runs), process "
+                   "(command+args as a host subprocess, in bubblewrap when installed) or docker.")
 @click.option("--eks-kubeconfig", "eks_kubeconfig", multiple=True, metavar="NAME=CONTEXT",
               help="With --eks-backend kubeconfig: send tasks for cluster NAME to kubeconfig context CONTEXT "
                    "(repeatable; NAME * for every cluster).")
@@ -110,7 +115,7 @@ def cli() -> None:
 def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
         as_json: bool, history_file: Path | None, clock: str, seed: int | None, no_history_limit: bool,
         mock_config: Path | None, test_case: str | None, hybrid: bool, show_variables: bool,
-        eks_backend: str | None, eks_kubeconfig: tuple[str, ...], quiet: bool) -> None:
+        eks_backend: str | None, eks_kubeconfig: tuple[str, ...], jobs: str, quiet: bool) -> None:
     """Run DEFINITION (JSON or YAML) and print its output."""
     from aslrun import defaults
     from aslrun.cli.render import LiveView, render_result_summary
@@ -125,7 +130,7 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
             clock=clock,
             seed=seed,
             history_limit=None if no_history_limit else defaults.MAX_HISTORY_EVENTS,
-            options=_eks_options(eks_backend, eks_kubeconfig),
+            options={**_eks_options(eks_backend, eks_kubeconfig), "eks.jobs": jobs},
         )
         machine = interpreter.load(definition, name=name)
         interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
@@ -258,6 +263,7 @@ cli.add_command(__import__("aslrun.cli.teststate", fromlist=["test_state"]).test
 
 
 cli.add_command(__import__("aslrun.cli.debug", fromlist=["debug"]).debug)
+cli.add_command(__import__("aslrun.cli.cluster", fromlist=["cluster"]).cluster)
 
 
 def main() -> None:

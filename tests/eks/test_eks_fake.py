@@ -72,17 +72,19 @@ def test_unsupported_eks_resources_fail_clearly(resource: str, message: str) -> 
     assert message in result.cause
 
 
-def test_the_clock_is_virtual_for_the_fake_backend_and_real_for_remote_ones() -> None:
+def test_the_clock_is_virtual_for_in_process_backends_and_real_for_remote_ones() -> None:
     machine = aslrun.load(task("call", {**KUBE, "Method": "GET", "Path": "/api"}))
     assert aslrun.Interpreter(options={"eks.backend": "fake"}).choose_clock(machine).virtual
     assert aslrun.Interpreter(options={"eks.backend": FakeBackend()}).choose_clock(machine).virtual
+    assert aslrun.Interpreter(options={"eks.backend": "local"}).choose_clock(machine).virtual
     assert not aslrun.Interpreter(options={"eks.backend": "aws"}).choose_clock(machine).virtual
+    assert not aslrun.Interpreter(options={"eks.backend": "kubeconfig"}).choose_clock(machine).virtual
     assert not aslrun.Interpreter().choose_clock(machine).virtual  # aws is the default
 
 
 def test_an_unknown_backend_name_is_a_clear_failure() -> None:
-    with pytest.raises(ValueError, match="unknown EKS backend 'local': use one of aws, fake, kubeconfig"):
-        make_backend("local", {})
+    with pytest.raises(ValueError, match="unknown EKS backend 'nope': use one of aws, fake, kubeconfig, local"):
+        make_backend("nope", {})
     result = aslrun.Interpreter(options={"eks.backend": "nope"}, clock="virtual").run(task("runJob", {**KUBE, "Job": JOB}))
     assert result.error == "States.Runtime" and "unknown EKS backend 'nope'" in result.cause
 

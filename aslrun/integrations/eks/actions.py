@@ -142,10 +142,10 @@ class EksIntegration:
 
     @property
     def remote(self) -> bool:
-        """True unless the backend keeps everything in memory (then the virtual clock is the default)."""
-        choice = self._choice()
+        """True unless the backend runs everything in this process (then the virtual clock is the default)."""
+        choice = self._choice() or DEFAULT_BACKEND
         if isinstance(choice, str):
-            return choice != "fake"
+            return choice not in ("fake", "local")
         return bool(getattr(choice, "remote", True))
 
     def handles(self, resource: ResourceArn) -> bool:

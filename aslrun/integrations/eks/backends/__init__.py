@@ -6,7 +6,10 @@
 * ``fake``: everything in memory, for tests (:mod:`.fake`).
 
 ``eks.backend`` may also be a backend object (anything with the :class:`EksBackend` shape).
-A new backend (the coming ``local`` one) is one more entry in :data:`BACKENDS`.
+A new backend is one more entry in :data:`BACKENDS`. The embedded ``local`` backend
+(:mod:`.local`: an EKS control plane on 127.0.0.1 reached through boto3, and a Kubernetes API
+emulator per ACTIVE cluster) is selectable as ``local``; making it the default waits for an
+end-of-execution hook that closes it (today a watchdog thread closes it when the program ends).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = [
     "KubeResponse",
     "WatchUnsupported",
     "make_backend",
+    "make_local_backend",
 ]
 
 #: the backend used when a run names none
@@ -45,6 +49,13 @@ def _aws(options: Mapping[str, Any]) -> EksBackend:
     from aslrun.integrations.eks.backends.aws import AwsBackend
 
     return AwsBackend(options)
+
+
+def make_local_backend(options: Mapping[str, Any]) -> EksBackend:
+    """The embedded local EKS (:mod:`.local`)."""
+    from aslrun.integrations.eks.backends.local import LocalBackend
+
+    return LocalBackend(options)
 
 
 def _kubeconfig(options: Mapping[str, Any]) -> EksBackend:
@@ -61,6 +72,7 @@ def _fake(options: Mapping[str, Any]) -> EksBackend:
 
 #: backend name -> factory(options)
 BACKENDS: dict[str, Callable[[Mapping[str, Any]], EksBackend]] = {
+    "local": make_local_backend,
     "aws": _aws,
     "kubeconfig": _kubeconfig,
     "fake": _fake,

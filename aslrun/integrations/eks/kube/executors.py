@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["ContainerRun", "Executor", "JobOutcome", "SimulatedExecutor"]
+__all__ = ["AnnotatedSimulatedExecutor", "ContainerRun", "DockerExecutor", "Executor", "JobOutcome", "ProcessExecutor",
+           "SimulatedExecutor", "make_executor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +130,206 @@ class SimulatedExecutor:
         if run.cancelled.wait(delay):
             return 137
         return outcome.code_for(attempt)
+
+
+# ---------------------------------------------------------------- executors of the local backend
+
+#: pod annotations the simulated executor of the local backend reads (the Job's pod template sets them)
+LOG_ANNOTATION = "aslrun.io/log"
+EXIT_CODE_ANNOTATION = "aslrun.io/exit-code"
+DURATION_ANNOTATION = "aslrun.io/duration"
+
+#: the bubblewrap sandbox of ``ProcessExecutor`` (no network, read-only host, private /tmp)
+BWRAP_ARGS = ("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-all",
+              "--die-with-parent")
+
+
+def _annotations(run: ContainerRun) -> Mapping[str, Any]:
+    meta = run.pod.get("metadata") or {}
+    return meta.get("annotations") or {}
+
+
+class AnnotatedSimulatedExecutor(SimulatedExecutor):
+    """The simulated executor, plus per-pod outcomes from annotations of the Job's pod template.
+
+    ``aslrun.io/log`` (or ``aslrun.io/log.CONTAINER``) is the log text; ``aslrun.io/exit-code``
+    (or ``aslrun.io/exit-code.CONTAINER``) the exit code, ``aslrun.io/duration`` the seconds it
+    runs. Without them the mock outcomes apply.
+    """
+
+    def run(self, run: ContainerRun) -> int:
+        notes = _annotations(run)
+        name = str(run.container.get("name", ""))
+        log = notes.get(f"{LOG_ANNOTATION}.{name}", notes.get(LOG_ANNOTATION))
+        code = notes.get(f"{EXIT_CODE_ANNOTATION}.{name}", notes.get(EXIT_CODE_ANNOTATION))
+        duration = notes.get(DURATION_ANNOTATION)
+        if log is None and code is None and duration is None:
+            return super().run(run)
+        base = self.outcome_for(run.owner_name)
+        if log is not None:
+            run.write(str(log) if str(log).endswith("\n") else f"{log}\n")
+        else:
+            text = base.log_for(run.container)
+            if text:
+                run.write(text if text.endswith("\n") else text + "\n")
+        delay = self.delay if base.delay is None else base.delay
+        try:
+            delay = float(duration) if duration is not None else delay
+        except (TypeError, ValueError):
+            pass
+        if run.cancelled.wait(delay):
+            return 137
+        try:
+            return int(code) if code is not None else base.code_for(run.restart_count)
+        except (TypeError, ValueError):
+            return 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class ProcessExecutor:
+    """Runs a container's ``command`` + ``args`` on this machine (opt-in only: ``--jobs process``).
+
+    The image is ignored. The environment is the literal ``env[].value`` entries (plus ``PATH``,
+    ``HOME`` and ``LANG``), the working directory a fresh temp dir, stdout and stderr the pod log,
+    the exit code the container's. Inside ``bwrap`` (no network, read-only host) when ``bwrap`` is
+    on PATH and ``sandbox`` is not False. ``echo`` gets one line per container run, saying what runs.
+    """
+
+    def __init__(self, *, sandbox: bool | None = None, echo: Callable[[str], None] | None = None,
+                 bwrap: str | None = None) -> None:
+        import shutil
+
+        self.bwrap = bwrap or shutil.which("bwrap")
+        self.sandbox = bool(self.bwrap) if sandbox is None else (sandbox and bool(self.bwrap))
+        self.echo = echo if echo is not None else _stderr_line
+
+    def argv(self, run: ContainerRun) -> list[str] | None:
+        """What runs for ``run`` (None when the container has no ``command``)."""
+        command = [str(c) for c in (run.container.get("command") or [])]
+        if not command:
+            return None
+        argv = [*command, *(str(a) for a in (run.container.get("args") or []))]
+        if self.sandbox and self.bwrap:
+            return [self.bwrap, *BWRAP_ARGS, "--chdir", "/tmp", *argv]
+        return argv
+
+    def run(self, run: ContainerRun) -> int:
+        import os
+        import subprocess
+        import tempfile
+
+        argv = self.argv(run)
+        name = str(run.container.get("name", ""))
+        if argv is None:
+            run.write(f"aslrun: container {name!r} has no command; --jobs process cannot run an image's "
+                      "entrypoint\n")
+            return 127
+        env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+        for item in run.container.get("env") or []:
+            if isinstance(item, Mapping) and "name" in item and "value" in item:
+                env[str(item["name"])] = str(item["value"])
+        self.echo(f"aslrun: {run.namespace}/{run.pod_name} container {name!r} (image "
+                  f"{run.container.get('image', '')} ignored) runs: {' '.join(_quote(a) for a in argv)}")
+        with tempfile.TemporaryDirectory(prefix="aslrun-pod-") as cwd:
+            try:
+                proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            except OSError as exc:
+                run.write(f"aslrun: cannot run {argv[0]!r}: {exc.strerror or exc}\n")
+                return 127
+            assert proc.stdout is not None
+            out = proc.stdout
+
+            def pump() -> None:
+                for line in iter(out.readline, b""):
+                    run.write(line.decode("utf-8", errors="replace"))
+
+            reader = threading.Thread(target=pump, name=f"aslrun-log-{run.pod_name}", daemon=True)
+            reader.start()
+            try:
+                while proc.poll() is None:
+                    if run.cancelled.wait(0.02):
+                        proc.kill()
+                        proc.wait()
+                        reader.join(timeout=2)
+                        return 137
+                reader.join(timeout=5)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                out.close()
+            return int(proc.returncode) if proc.returncode >= 0 else 128 - proc.returncode
+
+
+class DockerExecutor(ProcessExecutor):
+    """``docker run --rm --network none IMAGE [command] [args]`` (opt-in only: ``--jobs docker``)."""
+
+    def __init__(self, *, docker: str = "docker", echo: Callable[[str], None] | None = None) -> None:
+        super().__init__(sandbox=False, echo=echo)
+        self.docker = docker
+
+    def argv(self, run: ContainerRun) -> list[str] | None:
+        argv = [self.docker, "run", "--rm", "--network", "none"]
+        for item in run.container.get("env") or []:
+            if isinstance(item, Mapping) and "name" in item and "value" in item:
+                argv += ["-e", f"{item['name']}={item['value']}"]
+        command = [str(c) for c in (run.container.get("command") or [])]
+        if command:
+            argv += ["--entrypoint", command[0]]
+        argv.append(str(run.container.get("image", "")))
+        argv += command[1:]
+        argv += [str(a) for a in (run.container.get("args") or [])]
+        return argv
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+def _stderr_line(text: str) -> None:
+    import sys
+
+    print(text, file=sys.stderr, flush=True)
+
+
+def docker_answers(docker: str = "docker") -> bool:
+    """Whether ``docker info`` succeeds (a daemon answers) within a few seconds."""
+    import shutil
+    import subprocess
+
+    if shutil.which(docker) is None:
+        return False
+    try:
+        return subprocess.run([docker, "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+#: ``--jobs`` choices
+JOB_RUNTIMES = ("simulate", "process", "docker")
+
+
+def make_executor(kind: str, *, echo: Callable[[str], None] | None = None) -> Executor:
+    """The executor for ``--jobs KIND``; ValueError for an unknown kind."""
+    if kind == "simulate":
+        return AnnotatedSimulatedExecutor(delay=0.05)
+    if kind == "process":
+        return ProcessExecutor(echo=echo)
+    if kind == "docker":
+        if not docker_answers():
+            raise ValueError("--jobs docker needs a Docker daemon, and `docker info` does not answer; use "
+                             "--jobs simulate or --jobs process")
+        return DockerExecutor(echo=echo)
+    raise ValueError(f"unknown job runtime {kind!r}: use one of {', '.join(JOB_RUNTIMES)}")
