@@ -1,6 +1,6 @@
 """Execution history: event ids and previousEventId links, detail shapes, quotas.
 
-The link rules are the ones measured on AWS (``/tmp/aslrun-research.md`` §12): each
+The link rules are the ones measured on AWS (the research notes on AWS histories): each
 scope keeps a cursor; "aside" events (MapIterationSucceeded/Failed, MapStateSucceeded,
 ParallelStateSucceeded, *StateAborted, MapRunSucceeded) point to it without moving it.
 Also the history's JSON-text payloads, ``assignedVariables``, the 25,000-event limit

@@ -1,7 +1,7 @@
 """Unit and property tests for ``aslrun.expressions.intrinsics`` (the 18 States.* functions).
 
 Expected values marked "corpus" come from executions recorded against AWS
-(/work/shared/conformance, LocalStack tests); "AWS-observed" ones from the AWS runs of
+(../shared/conformance, LocalStack tests); "AWS-observed" ones from the AWS runs of
 other projects quoted in the module docstring.
 """
 

@@ -1,7 +1,7 @@
 """Unit and property tests for ``aslrun.expressions.jsonata`` (JSONata mode).
 
 Expected values marked "corpus" come from executions recorded against AWS
-(/work/shared/conformance, LocalStack tests); "jsonata-js" ones were checked against
+(../shared/conformance, LocalStack tests); "jsonata-js" ones were checked against
 jsonata 2.0.6 under node; "floci" ones are AWS measurements quoted by floci-io/floci.
 """
 

@@ -7,7 +7,7 @@ causes and ``EvaluationFailed`` events, caught by ``States.QueryEvaluationError`
 property tests that the JSONata and JSONPath versions of the same simple machine agree.
 
 Expected texts marked "corpus" come from executions recorded against AWS
-(/work/shared/conformance); "floci" ones are AWS answers quoted by floci-io/floci issues.
+(../shared/conformance); "floci" ones are AWS answers quoted by floci-io/floci issues.
 The expression-language itself is tested in ``test_jsonata.py``.
 """
 

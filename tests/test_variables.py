@@ -8,7 +8,7 @@ history and ``ExecutionResult.variables``; then a property test over generated n
 of Parallel and Map states.
 
 Expected texts marked "corpus" come from executions recorded against AWS
-(/work/shared/conformance).
+(../shared/conformance).
 """
 
 from __future__ import annotations
