@@ -40,7 +40,8 @@ def load(source: _Any, name: str | None = None) -> StateMachine:
 
 def run(definition: _Any, input: _Any = None, *, name: str | None = None, **settings: _Any) -> ExecutionResult:
     """Run ``definition`` on ``input`` to the end; ``settings`` go to :class:`Interpreter`."""
-    return Interpreter(**settings).run(definition, input, name=name)
+    with Interpreter(**settings) as interpreter:
+        return interpreter.run(definition, input, name=name)
 
 
 def validate(source: _Any) -> list[Diagnostic]:

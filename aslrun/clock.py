@@ -33,6 +33,10 @@ class Clock(Protocol):
         """Return once ``time()`` has reached ``moment`` (or ``wake`` is set)."""
 
 
+#: longest uninterrupted real sleep: how late at most a Ctrl-C that raced the sleep is handled (seconds)
+SIGNAL_SLICE = 0.25
+
+
 class SystemClock:
     """Real time; sleeping really waits (interruptibly, through ``wake``)."""
 
@@ -42,13 +46,15 @@ class SystemClock:
         return time.time()
 
     def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
-        delay = moment - time.time()
-        if delay <= 0:
-            return
-        if wake is not None:
-            wake.wait(delay)
-        else:
-            time.sleep(delay)
+        # Wait in slices: a signal (Ctrl-C) that lands just before the thread blocks does not interrupt
+        # the block, and its Python handler runs only when the thread next runs Python code.
+        while (delay := moment - time.time()) > 0:
+            step = min(delay, SIGNAL_SLICE)
+            if wake is not None:
+                if wake.wait(step):
+                    return
+            else:
+                time.sleep(step)
 
 
 class VirtualClock:

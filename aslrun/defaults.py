@@ -53,3 +53,7 @@ MAX_INTRINSIC_STRING_CHARS = 10_000
 
 #: Map Label length
 MAX_MAP_LABEL_LENGTH = 40
+
+#: when an execution ends, how long its worker threads (integration calls) get to finish once the
+#: integrations it used are closed, before aslrun warns that one is stuck (seconds)
+WORKER_JOIN_SECONDS = 10.0

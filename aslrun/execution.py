@@ -162,6 +162,10 @@ class Execution:
         self._completed: deque[tuple[_Run, Any, BaseException | None]] = deque()
         self._pool: Any = None
         self._event_cap = history_limit if history_limit is not None else float("inf")
+        #: integrations this execution invoked (by id), closed when the interpreter has no run left
+        self._used: dict[int, Any] = {}
+        #: set when the run is over: real waits on worker threads end at once
+        self._stopping = threading.Event()
 
     # ------------------------------------------------------------ public
 
@@ -185,13 +189,14 @@ class Execution:
         timeout = min(self.machine.timeout_seconds or defaults.MAX_EXECUTION_SECONDS, defaults.MAX_EXECUTION_SECONDS)
         heapq.heappush(self._timers, (start + timeout, next(self._seq), _TIMEOUT))
         self._ready.append(root)
+        self.interpreter.execution_started()
         try:
-            self._loop()
-        except KeyboardInterrupt:
-            self._abort_root(Aborted)
+            try:
+                self._loop()
+            except KeyboardInterrupt:
+                self._abort_root(Aborted)
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._release()
         outcome: Outcome = root.outcome.value if root.outcome is not None else Outcome("ABORTED")
         ctx = self.engine.ctx
         self.result = ExecutionResult(
@@ -208,6 +213,32 @@ class Execution:
             variables=dict(root_variables(self.engine)),
         )
         return self.result
+
+    def _release(self) -> None:
+        """The run is over: close the integrations it used and end every worker thread it started.
+
+        Closing the integrations first unblocks worker threads still waiting on them (an open watch);
+        a worker still busy after :data:`~aslrun.defaults.WORKER_JOIN_SECONDS` is reported as a
+        :class:`RuntimeWarning` naming it rather than left to hold the process open unnoticed.
+        """
+        self._stopping.set()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        self.interpreter.execution_ended(self._used.values())
+        if pool is None:
+            return
+        threads = list(getattr(pool, "_threads", ()))
+        deadline = time.monotonic() + defaults.WORKER_JOIN_SECONDS
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [t.name for t in threads if t.is_alive()]
+        if stuck:
+            import warnings
+
+            warnings.warn(f"aslrun: {len(stuck)} worker thread(s) of the execution {self.name} still busy "
+                          f"{defaults.WORKER_JOIN_SECONDS:g} s after it ended: {', '.join(stuck)}",
+                          RuntimeWarning, stacklevel=3)
 
     # ------------------------------------------------------------ scheduler
 
@@ -375,7 +406,7 @@ class Execution:
             if kind is Sleep:
                 if run.remote and self.clock.virtual:
                     # Polling a real API: a virtual clock must not turn the waits into a tight loop.
-                    self._start_blocking(run, Blocking(time.sleep, (item.seconds,)))
+                    self._start_blocking(run, Blocking(self._stopping.wait, (item.seconds,)))
                     return
                 run.waiting_on = _SLEEPING
                 heapq.heappush(self._timers, (self.clock.time() + item.seconds, next(self._seq), run))
@@ -564,6 +595,8 @@ class Execution:
             integration = self.interpreter.integrations.resolve(resource)
         except Exception as exc:
             return StatesError("States.Runtime", str(exc))
+        if integration is not None:
+            self._used[id(integration)] = integration
         if integration is None:
             return StatesError(
                 "States.Runtime",

@@ -8,7 +8,9 @@ different settings can run side by side.
 from __future__ import annotations
 
 import random
+import threading
 import uuid
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -78,6 +80,9 @@ class Interpreter:
         self.mock = mock
         #: settings for integration plugins, by dotted name (``"eks.backend": "local"``)
         self.options: dict[str, Any] = dict(options or {})
+        self._running = 0
+        self._used: dict[int, Integration] = {}
+        self._running_lock = threading.Lock()
 
     # ------------------------------------------------------------ loading
 
@@ -165,6 +170,47 @@ class Interpreter:
         return Execution(self, machine, engine, input, execution_name, clock, list(listeners), self.history_limit,
                          on_stage=on_stage)
 
+    # ------------------------------------------------------------ integrations' lifetime
+
+    def execution_started(self) -> None:
+        """An execution (or a TestState call) of this interpreter begins (see :meth:`execution_ended`)."""
+        with self._running_lock:
+            self._running += 1
+
+    def execution_ended(self, used: Iterable[Integration]) -> None:
+        """An execution ended, whatever its outcome, having invoked ``used``.
+
+        When no other execution of this interpreter is still running, every integration used since the
+        last such moment is closed (its optional ``close()``): it releases what the runs held (the local EKS
+        stops its servers, so nothing listens after a run) and opens again on its next use. An
+        integration that fails to close is reported as a :class:`RuntimeWarning`; it does not change
+        the execution's result.
+        """
+        with self._running_lock:
+            self._running -= 1
+            for integration in used:
+                self._used[id(integration)] = integration
+            if self._running > 0:
+                return
+            pending, self._used = list(self._used.values()), {}
+        _close_all(pending)
+
+    def close(self) -> None:
+        """Close every integration this interpreter loaded (servers, threads, sockets, child processes).
+
+        Idempotent. Executions close what they used when they end, so this matters for integrations
+        that hold something between runs; ``with Interpreter(...) as interp:`` calls it on exit.
+        """
+        with self._running_lock:
+            self._used = {}
+        _close_all(self.integrations.loaded())
+
+    def __enter__(self) -> Interpreter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def run(
         self,
         machine: StateMachine | Any,
@@ -178,5 +224,14 @@ class Interpreter:
         return self.start(machine, input, name=name, listeners=listeners, context=context).run()
 
 
-
-
+def _close_all(integrations: Iterable[Integration]) -> None:
+    """Call each integration's optional ``close()``; a failure is a warning, never the run's result."""
+    for integration in integrations:
+        close = getattr(integration, "close", None)
+        if close is None:
+            continue
+        try:
+            close()
+        except Exception as exc:  # the run is over; its result stands
+            warnings.warn(f"the {getattr(integration, 'name', integration)!s} integration failed to close: "
+                          f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)

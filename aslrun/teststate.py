@@ -182,7 +182,12 @@ def test_state(
         isinstance(retrier_retry_count, bool) or not isinstance(retrier_retry_count, int) or retrier_retry_count < 0
     ):
         raise InputError(f"the retrier retry count must be a whole number of 0 or more, not {retrier_retry_count!r}")
-    interp = interpreter if interpreter is not None else Interpreter()
+    if interpreter is None:
+        with Interpreter() as made:
+            return test_state(definition, input, state_name=state_name, mock=mock, inspection_level=level,
+                              context=context, variables=variables, retrier_retry_count=retrier_retry_count,
+                              interpreter=made, name=name)
+    interp = interpreter
     machine, state = _load(interp, definition, state_name, name)
     parsed_mock = _parse_mock(mock, state)
     scope_variables = _parse_variables(variables)
@@ -391,8 +396,16 @@ class _Driver:
         self._seq = 0
         self._children = 0
         self._invocations: dict[str, int] = {}
+        self._used: dict[int, Any] = {}
 
     def run(self, state: State, input: Any, frame: Frame) -> TestStateResult:
+        self.interpreter.execution_started()
+        try:
+            return self._run(state, input, frame)
+        finally:
+            self.interpreter.execution_ended(self._used.values())
+
+    def _run(self, state: State, input: Any, frame: Frame) -> TestStateResult:
         gen = self.engine.runners[type(state)](state, input, frame)
         try:
             next_state, output = self.drive(gen)
@@ -546,6 +559,8 @@ class _Driver:
             if reply is not NOT_MOCKED:
                 return reply if isinstance(reply, TaskReply) else TaskReply(reply)
         integration = self.interpreter.integrations.resolve(resource)
+        if integration is not None:
+            self._used[id(integration)] = integration
         if integration is None:
             raise StatesError(
                 "States.Runtime",

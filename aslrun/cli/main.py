@@ -100,10 +100,11 @@ def cli() -> None:
 @click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
 @click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
-@click.option("--eks-backend", type=click.Choice(["aws", "local", "kubeconfig", "fake"]),
-              help="Where eks:* tasks go: aws (default: EKS and the task's Endpoint with an EKS token from your AWS "
-                   "credentials), local (an embedded EKS and Kubernetes API on 127.0.0.1, nothing to install), "
-                   "kubeconfig (kubeconfig contexts) or fake (in memory).")
+@click.option("--eks-backend", type=click.Choice(["local", "aws", "kubeconfig", "fake"]),
+              help="Where eks:* tasks go: local (default: an embedded EKS and a Kubernetes API per cluster on "
+                   "127.0.0.1, nothing to install, torn down when the run ends), aws (EKS and the task's Endpoint "
+                   "with an EKS token from your AWS credentials), kubeconfig (kubeconfig contexts; implied by "
+                   "--eks-kubeconfig) or fake (in memory).")
 @click.option("--jobs", "jobs", type=click.Choice(["simulate", "process", "docker"]), default="simulate",
               show_default=True,
               help="With the embedded local EKS backend, how Job containers run: simulate (nothing runs), process "
@@ -130,7 +131,7 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
             clock=clock,
             seed=seed,
             history_limit=None if no_history_limit else defaults.MAX_HISTORY_EVENTS,
-            options={**_eks_options(eks_backend, eks_kubeconfig), "eks.jobs": jobs},
+            options={**_eks_options(eks_backend, eks_kubeconfig, jobs), "eks.jobs": jobs},
         )
         machine = interpreter.load(definition, name=name)
         interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
@@ -186,7 +187,14 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
     sys.exit(0 if result.succeeded else 1)
 
 
-def _eks_options(backend: str | None, kubeconfig: tuple[str, ...]) -> dict[str, Any]:
+def _eks_options(backend: str | None, kubeconfig: tuple[str, ...], jobs: str = "simulate") -> dict[str, Any]:
+    if kubeconfig and backend is None:
+        backend = "kubeconfig"
+    if kubeconfig and backend != "kubeconfig":
+        raise AslrunError(f"--eks-kubeconfig names kubeconfig contexts: it needs --eks-backend kubeconfig, not {backend}")
+    if jobs != "simulate" and backend not in (None, "local"):
+        raise AslrunError(f"--jobs {jobs} runs Job containers on the local EKS: it needs --eks-backend local "
+                          f"(the default), not {backend}")
     options: dict[str, Any] = {"eks.backend": backend} if backend else {}
     contexts = {}
     for item in kubeconfig:

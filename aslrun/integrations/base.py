@@ -51,5 +51,9 @@ class Integration(Protocol):
     def invoke(self, request: TaskRequest) -> Any:
         """Run the task; see the module docstring for what to return."""
 
+    # Optional: ``close() -> None`` is called when an execution that invoked the integration has ended
+    # (whatever its outcome) and no other execution of the interpreter is running, and by
+    # ``Interpreter.close()``: release what the runs held (servers, threads, sockets, child processes)
+    # and unblock calls still waiting on them. The integration must work again if invoked afterwards.
     # Optional: ``check(resource, parameters) -> None`` raises StatesError("States.Runtime", ...) for
     # parameters the service would refuse before scheduling the task (AWS records no TaskScheduled then).

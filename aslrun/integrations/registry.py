@@ -54,6 +54,10 @@ class IntegrationRegistry:
             self._plugins = loaded
         return self._plugins
 
+    def loaded(self) -> list[Integration]:
+        """The integrations made so far (explicit ones and plugins already loaded), without loading more."""
+        return self._explicit + (self._plugins or [])
+
     def all(self) -> list[Integration]:
         """Every integration, explicit ones first."""
         return self._explicit + self._load_plugins()

@@ -28,7 +28,7 @@ Assertion failures show the diff of expected and actual output and the path of s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,11 +63,15 @@ def aslrun_clock() -> VirtualClock:
 
 
 @pytest.fixture
-def aslrun_interpreter(aslrun_clock: VirtualClock) -> Interpreter:
-    """The interpreter ``asl_machine`` workflows run on (override it to add integrations or options)."""
+def aslrun_interpreter(aslrun_clock: VirtualClock) -> Iterator[Interpreter]:
+    """The interpreter ``asl_machine`` workflows run on (override it to add integrations or options).
+
+    Closed after the test, with every integration it loaded.
+    """
     from aslrun.interpreter import Interpreter
 
-    return Interpreter(clock=aslrun_clock, seed=0)
+    with Interpreter(clock=aslrun_clock, seed=0) as interpreter:
+        yield interpreter
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "eks"
 
 def test_help_lists_the_eks_options() -> None:
     out = CliRunner().invoke(cli, ["run", "--help"]).output
-    assert "--eks-backend [aws|local|kubeconfig|fake]" in out and "--eks-kubeconfig NAME=CONTEXT" in out
+    assert "--eks-backend [local|aws|kubeconfig|fake]" in out and "--eks-kubeconfig NAME=CONTEXT" in out
 
 
 def test_the_fake_backend_runs_the_lifecycle_sample() -> None:

@@ -79,7 +79,7 @@ def test_the_clock_is_virtual_for_in_process_backends_and_real_for_remote_ones()
     assert aslrun.Interpreter(options={"eks.backend": "local"}).choose_clock(machine).virtual
     assert not aslrun.Interpreter(options={"eks.backend": "aws"}).choose_clock(machine).virtual
     assert not aslrun.Interpreter(options={"eks.backend": "kubeconfig"}).choose_clock(machine).virtual
-    assert not aslrun.Interpreter().choose_clock(machine).virtual  # aws is the default
+    assert aslrun.Interpreter().choose_clock(machine).virtual  # local is the default
 
 
 def test_an_unknown_backend_name_is_a_clear_failure() -> None:

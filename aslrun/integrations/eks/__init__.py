@@ -2,7 +2,7 @@
 
 Registered through the ``aslrun.integrations`` entry point (``eks = aslrun.integrations.eks:EksIntegration``),
 exactly as a third-party integration would be. Choose where calls go per run with the ``eks.backend``
-option (``--eks-backend aws|kubeconfig|fake``); see :mod:`aslrun.integrations.eks.backends`.
+option (``--eks-backend local|aws|kubeconfig|fake``, ``local`` by default); see :mod:`aslrun.integrations.eks.backends`.
 
 Options (``Interpreter(options={...})``): ``eks.backend``, ``eks.endpoint_url`` (EKS API endpoint, e.g.
 moto), ``eks.region``, ``eks.profile``, ``eks.kubeconfig`` ({cluster name: context}),

@@ -140,6 +140,23 @@ class EksIntegration:
                 self._backend = make_backend(self._choice(), self.options)
             return self._backend
 
+    def close(self) -> None:
+        """The interpreter's runs are over: close and forget a backend made here from its name.
+
+        Only backends that hold something (a ``close`` method) are dropped; the next run makes a new one.
+        The local EKS stops its API servers, every cluster and every Job process with them, so each run
+        starts from no clusters and nothing listens after it. A backend object passed in is the
+        caller's to close.
+        """
+        with self._lock:
+            backend = self._backend
+            close = getattr(backend, "close", None)
+            if close is None or not isinstance(self._choice(), str):
+                return  # nothing held (the fake and aws backends), or not ours to close
+            self._backend = None
+            self._announced.clear()
+        close()
+
     @property
     def remote(self) -> bool:
         """True unless the backend runs everything in this process (then the virtual clock is the default)."""

@@ -1,15 +1,15 @@
 """EKS backends: where ``eks:*`` tasks go, chosen per run with ``--eks-backend`` (option ``eks.backend``).
 
-* ``aws`` (default): the EKS API through boto3 and the task's own ``Endpoint`` with an EKS token,
+* ``local`` (default): an embedded EKS control plane on 127.0.0.1 reached through boto3, and a
+  Kubernetes API emulator over HTTPS for every ACTIVE cluster (:mod:`.local`). Nothing to install;
+  the integration closes it when the interpreter's runs end, so nothing listens afterwards.
+* ``aws``: the EKS API through boto3 and the task's own ``Endpoint`` with an EKS token,
   exactly as Step Functions does it (:mod:`.aws`).
 * ``kubeconfig``: Kubernetes calls through kubeconfig contexts (kind, minikube, any cluster) (:mod:`.kubeconfig`).
 * ``fake``: everything in memory, for tests (:mod:`.fake`).
 
-``eks.backend`` may also be a backend object (anything with the :class:`EksBackend` shape).
-A new backend is one more entry in :data:`BACKENDS`. The embedded ``local`` backend
-(:mod:`.local`: an EKS control plane on 127.0.0.1 reached through boto3, and a Kubernetes API
-emulator per ACTIVE cluster) is selectable as ``local``; making it the default waits for an
-end-of-execution hook that closes it (today a watchdog thread closes it when the program ends).
+``eks.backend`` may also be a backend object (anything with the :class:`EksBackend` shape); then
+closing it is the caller's business. A new backend is one more entry in :data:`BACKENDS`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: the backend used when a run names none
-DEFAULT_BACKEND = "aws"
+DEFAULT_BACKEND = "local"
 
 
 def _aws(options: Mapping[str, Any]) -> EksBackend:

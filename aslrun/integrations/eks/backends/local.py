@@ -22,8 +22,10 @@
 * **Containers** run through the executor chosen with ``eks.jobs``: ``simulate`` (default),
   ``process`` (host subprocess, bubblewrap when available) or ``docker``
   (:mod:`aslrun.integrations.eks.kube.executors`).
-* :meth:`LocalBackend.close` stops every server and emulator; nothing listens afterwards.
-  Every thread is a daemon thread too, so a process that exits (Ctrl-C included) leaves nothing.
+* :meth:`LocalBackend.close` stops every server and emulator (and with them every Job's processes);
+  nothing listens afterwards. The EKS integration calls it when the interpreter's runs end, so every
+  execution starts from no clusters; whoever makes a ``LocalBackend`` by hand closes it
+  (it is a context manager).
 """
 
 from __future__ import annotations
@@ -288,25 +290,7 @@ class LocalBackend:
         self._kubes: dict[str, KubeHttp] = {}
         self._lock = threading.RLock()
         self._closed = False
-        self._watchdog: threading.Thread | None = None
         self.registry = LocalRegistry() if options.get("eks.local.registry", True) else None
-
-    def _watch_main_thread(self) -> None:
-        """Close when the main thread ends (normal exit, an exception, Ctrl-C), before Python joins threads.
-
-        The engine has no "execution finished" hook for integrations, and the emulators' request
-        threads are not daemons: without this, interpreter shutdown would wait for open watches.
-        """
-        if self._watchdog is not None:
-            return
-        main = threading.main_thread()
-
-        def wait() -> None:
-            main.join()
-            self.close()
-
-        self._watchdog = threading.Thread(target=wait, name="aslrun-local-eks-watchdog", daemon=True)
-        self._watchdog.start()
 
     def __repr__(self) -> str:
         return f"LocalBackend({sorted(self.emulators)})"
@@ -320,7 +304,6 @@ class LocalBackend:
         with self._lock:
             if self._closed:
                 raise EksApiError("ServiceUnavailableException", "the local EKS has been shut down", 503)
-            self._watch_main_thread()
             emulator = self.emulators.get(name)
             if emulator is None:
                 if self._ca is None:
@@ -356,7 +339,6 @@ class LocalBackend:
 
                 from aslrun.integrations.eks.backends.aws import Boto3ControlPlane
 
-                self._watch_main_thread()
                 self._server = LocalEksServer(self.control).start()
                 session = botocore.session.get_session()
                 client = session.create_client(
