@@ -60,8 +60,9 @@ def test_no_credentials_is_a_clear_task_failure(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(Exception) as info:
         mint_token("MyCluster", botocore.session.get_session(), "us-east-1")
     err = translate(info.value, "https://example (cluster MyCluster)")
-    assert err.error == "States.TaskFailed"
-    assert err.cause is not None and "Unable to locate credentials" in err.cause and "--eks-backend" in err.cause
+    assert err.error == "States.Runtime"
+    assert err.cause is not None and "no AWS credentials found (Unable to locate credentials)" in err.cause
+    assert "--eks-backend local (the default)" in err.cause
 
 
 def test_redact_removes_bearer_tokens_from_any_text() -> None:

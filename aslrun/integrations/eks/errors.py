@@ -11,13 +11,19 @@ parameters that cannot be used                     ``States.Runtime``       ``Th
                                                                             used to start the Task: [<reason>]``
 Job ended with a Failed condition;                 ``States.TaskFailed``    the final Job / resource as JSON
 resource ended FAILED / CREATE_FAILED / …
-no AWS credentials, TLS failure, connection        ``States.TaskFailed``    what failed and what to do
-refused, unusable kubeconfig, anything else
+no, partial, expired or refused AWS credentials;   ``States.Runtime``       what is wrong and how to fix it
+no region; unusable AWS config or profile
+TLS failure, connection refused, unusable          ``States.TaskFailed``    what failed and what to do
+kubeconfig, anything else
 =================================================  =======================  =========================================
 
 The ``EKS.<status>`` and ``States.Runtime`` forms are AWS's; ``EKS.<Code>`` follows the other
 optimized integrations (``SNS.NotFoundException``); the rest is aslrun's choice where AWS says
-nothing. Credentials never appear in a cause: :func:`redact` removes bearer tokens.
+nothing. An AWS setup problem is ``States.Runtime``, the error no ``Retry`` or ``Catch`` handles
+(``States.ALL`` excludes it): a retry cannot fix it, and a sample's ``Retry`` on ``States.ALL``
+would otherwise wait out its back-off (30 s then 60 s) before failing with the same message. On
+AWS the execution role always has credentials, so this failure has no AWS counterpart. Credentials
+never appear in a cause: :func:`redact` removes bearer tokens.
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ from aslrun.integrations.eks.backends.base import EksApiError, KubeResponse
 from aslrun.integrations.eks.params import ParameterError
 
 __all__ = [
+    "AWS_SETUP_ERROR",
     "JOB_FAILED_ERROR",
+    "aws_setup_failure",
     "eks_api_failure",
     "kube_failure",
     "parameter_failure",
@@ -45,6 +53,18 @@ __all__ = [
 
 #: the error a Job that ends with a Failed condition raises (AWS names none; siblings use this)
 JOB_FAILED_ERROR = "States.TaskFailed"
+
+#: the error of an AWS setup problem (credentials, region, config): one that retrying cannot fix
+AWS_SETUP_ERROR = "States.Runtime"
+
+#: AWS error codes that mean the caller's credentials are expired or not accepted
+_CREDENTIAL_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException",
+                               "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch"})
+
+#: how to fix any of them
+_AWS_SETUP_FIX = ("Configure AWS credentials (aws configure, AWS_PROFILE, AWS_ACCESS_KEY_ID and "
+                  "AWS_SECRET_ACCESS_KEY, or aws sso login) to reach real EKS with --eks-backend aws, or run "
+                  "with --eks-backend local (the default) for the embedded local EKS.")
 
 _SECRETS = re.compile(r"(k8s-aws-v1\.)[A-Za-z0-9_\-]+|(Bearer\s+)\S+")
 
@@ -106,9 +126,17 @@ def translate(exc: BaseException, what: str, parameters: Any = None) -> StatesEr
     return StatesError("States.TaskFailed", redact(f"{what}: {type(exc).__name__}: {exc}"))
 
 
-def _botocore_client_error(exc: Any) -> StatesError:
+def aws_setup_failure(what: str, problem: str) -> StatesError:
+    """An AWS setup problem -> ``States.Runtime`` saying what is wrong and how to fix it."""
+    return StatesError(AWS_SETUP_ERROR, redact(f"{what}: {problem}. {_AWS_SETUP_FIX}"))
+
+
+def _botocore_client_error(exc: Any, what: str) -> StatesError:
     error = exc.response.get("Error", {})
     meta = exc.response.get("ResponseMetadata", {})
+    if error.get("Code") in _CREDENTIAL_CODES:
+        return aws_setup_failure(what, f"AWS refused the credentials ({error.get('Code')}: "
+                                       f"{error.get('Message', '')})")
     return eks_api_failure(error.get("Code", "Unknown"), error.get("Message", str(exc)),
                            meta.get("HTTPStatusCode", 400), meta.get("RequestId", ""))
 
@@ -128,14 +156,24 @@ def _table() -> list[tuple[type[BaseException] | tuple[type[BaseException], ...]
     def connect(exc: BaseException, what: str) -> str:
         return f"{what}: could not connect: {_root(exc)}. Check the Endpoint and that the server is up."
 
-    def credentials(exc: BaseException, what: str) -> str:
-        return (f"{what}: {exc}. The aws EKS backend signs requests and mints EKS tokens with your AWS credentials: "
-                "configure them (AWS_PROFILE, aws configure, environment), or run with --eks-backend kubeconfig "
-                "(your kubeconfig contexts) or --eks-backend fake (in memory).")
+    def setup(exc: BaseException, what: str) -> StatesError:
+        if isinstance(exc, bce.NoCredentialsError):
+            problem = f"no AWS credentials found ({exc})"
+        elif isinstance(exc, bce.PartialCredentialsError):
+            problem = f"the AWS credentials are incomplete ({exc})"
+        elif isinstance(exc, bce.NoRegionError):
+            problem = f"no AWS region is configured ({exc}): set AWS_REGION or the profile's region"
+        elif isinstance(exc, (bce.ProfileNotFound, bce.InvalidConfigError)):
+            problem = f"the AWS configuration cannot be used ({exc})"
+        else:
+            problem = f"the AWS credentials could not be loaded or have expired ({exc})"
+        return aws_setup_failure(what, problem)
 
     return [
-        (bce.ClientError, lambda exc, what: _botocore_client_error(exc)),
-        ((bce.NoCredentialsError, bce.PartialCredentialsError, bce.NoRegionError), credentials),
+        (bce.ClientError, _botocore_client_error),
+        ((bce.NoCredentialsError, bce.PartialCredentialsError, bce.NoRegionError, bce.CredentialRetrievalError,
+          bce.TokenRetrievalError, bce.SSOError, bce.RefreshWithMFAUnsupportedError, bce.ProfileNotFound,
+          bce.InvalidConfigError), setup),
         ((bce.EndpointConnectionError, bce.ConnectTimeoutError, bce.ReadTimeoutError), connect),
         ((u3.SSLError, ssl.SSLError), tls),
         (u3.MaxRetryError, lambda exc, what: tls(exc, what) if isinstance(exc.reason, u3.SSLError | ssl.SSLError)

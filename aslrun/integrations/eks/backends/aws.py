@@ -133,3 +133,15 @@ class AwsBackend:
                                f"{cluster.endpoint} (cluster {cluster.name}, EKS token from your AWS credentials)")
                 self._kubes[key] = api
             return api
+
+    def close(self) -> None:
+        """Close the clusters' Kubernetes connections, interrupting watches under way; idempotent.
+
+        The backend stays usable: the next task opens new connections (and keeps the token cache).
+        """
+        with self._lock:
+            kubes, self._kubes = list(self._kubes.values()), {}
+        for api in kubes:
+            close = getattr(api, "close", None)
+            if close is not None:
+                close()

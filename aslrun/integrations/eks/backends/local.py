@@ -288,6 +288,8 @@ class LocalBackend:
         self._server: LocalEksServer | None = None
         self._client_plane: ControlPlane | None = None
         self._kubes: dict[str, KubeHttp] = {}
+        #: every client made for a cluster, closed with it (a blocked watch then returns at once)
+        self._clients: dict[str, list[KubeHttp]] = {}
         self._lock = threading.RLock()
         self._closed = False
         self.registry = LocalRegistry() if options.get("eks.local.registry", True) else None
@@ -320,8 +322,11 @@ class LocalBackend:
         with self._lock:
             emulator = self.emulators.pop(name, None)
             self._kubes.pop(name, None)
+            clients = self._clients.pop(name, [])
             if self.registry is not None:
                 self.registry.remove(name)
+        for client in clients:
+            client.close()
         if emulator is not None:
             emulator.stop()
             if self._on_stop is not None:
@@ -370,6 +375,7 @@ class LocalBackend:
                 api = KubeHttp(emulator.endpoint, ctx, lambda: f"Bearer {token}",
                                f"local cluster {cluster.name} at {emulator.endpoint}{extra}")
                 self._kubes[cluster.name] = api
+                self._clients.setdefault(cluster.name, []).append(api)
             return api
 
     def close(self) -> None:

@@ -2,10 +2,15 @@
 
 Each accepted connection gets ``TCP_NODELAY`` (without it every request costs ~40 ms of Nagle
 plus delayed-ACK), its TLS handshake in its own thread, and HTTP/1.1 keep-alive with a
-Content-Length on every response. Watch responses are chunked JSON lines and end the
-connection. :meth:`HttpsServer.stop` unblocks idle keep-alive connections and joins every
-thread, so nothing listens or runs afterwards. The request log never holds the
-``Authorization`` header.
+Content-Length on every response. Watch responses are chunked JSON lines ended by the
+terminating chunk; the connection then serves the next request, as kube-apiserver's does.
+Whenever the server closes a connection after a response it says so first
+(``Connection: close``): an HTTP/1.1 client otherwise keeps the connection and sends its next
+request into a socket being closed, which it sees as "Remote end closed connection without
+response". Only a watch cut short (the client left, or :meth:`HttpsServer.stop`) ends its
+connection without saying so, as it cannot. :meth:`HttpsServer.stop` unblocks idle keep-alive
+connections and joins every thread, so nothing listens or runs afterwards. The request log
+never holds the ``Authorization`` header.
 """
 
 from __future__ import annotations
@@ -111,23 +116,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def _send_stream(self, response: Response) -> None:
+        """A watch: chunked JSON lines, then the terminating chunk; the connection stays usable."""
         assert response.stream is not None
-        self.close_connection = True
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache, private")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if self.server.closing or self.close_connection:
+            self.send_header("Connection", "close")  # also sets close_connection
         self.end_headers()
         try:
             for chunk in response.stream:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.wfile.write(b"0\r\n\r\n")
-        except (OSError, ssl.SSLError):  # the client went away mid-watch
-            pass
+        except (OSError, ssl.SSLError):  # the client went away mid-watch: nothing more to say on it
+            self.close_connection = True
         finally:
             close = getattr(response.stream, "close", None)
             if close is not None:
                 close()
+        if self.server.closing:  # stopping ended the watch; its connection goes too
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
