@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from datetime import datetime
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +67,19 @@ def invoke(args: list[str], stdin: str | None = None) -> Result:
 # ---------------------------------------------------------------- a person at a terminal
 
 
-def test_break_continue_print_set_step_and_quit_in_a_pseudo_terminal(shop: Path) -> None:
-    history = shop / "history.json"
+def spawn(args: list[str], cwd: Path) -> Any:
+    """``aslrun debug ARGS`` in a pseudo-terminal, as a person starts it."""
     env = {**os.environ, **{k: v for k, v in ENV.items() if v is not None}}
     for key in ("FORCE_COLOR", "TTY_COMPATIBLE"):
         env.pop(key, None)
-    child = pexpect.spawn(str(ASLRUN), ["debug", str(shop / "shop.json"), "--input",
-                                        '{"orderId": "A-1", "amount": 1200}', "--mock-config", str(shop / "mocks.json"),
-                                        "--test-case", "happy", "--history", str(history)],
-                          env=env, encoding="utf-8", timeout=30, dimensions=(60, 120), cwd=str(shop))
+    return pexpect.spawn(str(ASLRUN), ["debug", *args], env=env, encoding="utf-8", timeout=30, dimensions=(60, 120),
+                         cwd=str(cwd))
+
+
+def test_break_continue_print_set_step_and_quit_in_a_pseudo_terminal(shop: Path) -> None:
+    history = shop / "history.json"
+    child = spawn([str(shop / "shop.json"), "--input", '{"orderId": "A-1", "amount": 1200}', "--mock-config",
+                   str(shop / "mocks.json"), "--test-case", "happy", "--history", str(history)], shop)
     try:
         child.expect_exact("▶ Prepare (Pass)  starts")
         child.expect_exact(PROMPT)
@@ -106,6 +113,97 @@ def test_break_continue_print_set_step_and_quit_in_a_pseudo_terminal(shop: Path)
     assert events[-1]["type"] == "ExecutionAborted"
     charged = [e for e in events if e["type"] == "TaskScheduled"][0]
     assert json.loads(charged["taskScheduledEventDetails"]["parameters"])["Payload"] == {"amount": 5}
+
+
+NAP = {
+    "StartAt": "Start",
+    "States": {
+        "Start": {"Type": "Pass", "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
+        "Done": {"Type": "Pass", "Result": {"ok": True}, "End": True},
+    },
+}
+
+
+def test_ctrl_c_during_a_real_wait_gives_the_prompt_at_once_and_continue_waits_out_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "nap.json").write_text(json.dumps(NAP), encoding="utf-8")
+    history = tmp_path / "history.json"
+    child = spawn(["nap.json", "--clock", "real", "--break", "Nap", "--history", str(history)], tmp_path)
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline("continue")
+        child.expect_exact("▶ Nap (Wait)  starts")
+        child.expect_exact(PROMPT)
+        child.sendline("continue")  # the 3 s wait starts at once
+        time.sleep(0.5)
+        sent = time.monotonic()
+        child.sendintr()
+        # Before the fix the Ctrl-C was only noted: the prompt came back at Done, 2.5 s later.
+        child.expect_exact("── stop 3 · paused (Ctrl-C)", timeout=1.5)
+        child.expect_exact("‖ Nap (Wait)  waiting, ")
+        child.expect_exact(PROMPT, timeout=1.5)
+        assert time.monotonic() - sent < 1.5
+        child.sendline("where")
+        child.expect_exact("▶ Nap (Wait)  waiting")
+        child.expect_exact(PROMPT)
+        child.sendline("continue")
+        child.expect_exact("execution SUCCEEDED", timeout=10)
+        child.expect_exact(PROMPT)  # after the end: print, history, graph still work
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    events = json.loads(history.read_text(encoding="utf-8"))["events"]
+    entered, exited = (e["timestamp"] for e in events if e["type"] in ("WaitStateEntered", "WaitStateExited"))
+    assert _seconds(exited) - _seconds(entered) >= 3  # the pause did not cut the wait short
+
+
+def _seconds(timestamp: Any) -> float:
+    if isinstance(timestamp, (int, float)):
+        return float(timestamp)
+    return datetime.fromisoformat(str(timestamp).replace("Z", "+00:00")).timestamp()
+
+
+def test_clear_asks_and_enter_repeats_only_next_in_a_pseudo_terminal(shop: Path) -> None:
+    child = spawn([str(shop / "shop.json"), "--input", '{"orderId": "A-1", "amount": 1}', "--mock-config",
+                   str(shop / "mocks.json"), "--test-case", "happy", "--break", "Receipt"], shop)
+    child.logfile_read = screen = StringIO()
+
+    def do(command: str, *expected: str) -> None:
+        child.sendline(command)
+        for text in expected:
+            child.expect_exact(text)
+        child.expect_exact(PROMPT)
+
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline("clear")
+        child.expect_exact("Clear all breaks? [y/N] ")
+        do("", "no breakpoint deleted")  # Enter answers no
+        child.sendline("clear")
+        child.expect_exact("Clear all breaks? [y/N] ")
+        child.sendintr()  # so does Ctrl-C
+        child.expect_exact("no breakpoint deleted")
+        child.expect_exact(PROMPT)
+        do("next", "── stop 2 · next", "▶ Charge (Task)  starts")
+        do("print", "Charge (Task) — the data at each stage")
+        do("")  # after print, Enter does nothing
+        do("where", "▶ Charge (Task)  starting")
+        do("next", "── stop 3 · breakpoint 1 (state Receipt)")
+        do("", "execution SUCCEEDED")  # after next, Enter runs next again
+        do("")  # after the end, Enter does nothing (it does not leave)
+        child.sendline("clear")
+        child.expect_exact("Clear all breaks? [y/N] ")
+        do("y", "deleted breakpoint 1 (state Receipt)")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    text = screen.getvalue()
+    assert text.count("── stop ") == 3
+    assert text.index("▶ Charge (Task)  starting") < text.index("── stop 3")
 
 
 # ---------------------------------------------------------------- scripts

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from aslrun import Interpreter
 from aslrun.debugger import CommandError, Session, Stop
-from aslrun.debugger.repl import Debugger, ScriptInput
+from aslrun.debugger.repl import Debugger, ScriptInput, TerminalInput
 from aslrun.debugger.stops import MISSING
 from aslrun.effects import Progress
 from aslrun.errors import StatesError
@@ -593,6 +593,113 @@ def test_a_failing_branch_shows_the_parallel_catch_next() -> None:
     assert result.output == "recovered"
 
 
+# ---------------------------------------------------------------- Ctrl-C while the execution waits
+
+
+class WallClock:
+    """A clock that is not virtual (sleeps "really" wait) but only pretends to: it jumps to each moment.
+
+    ``at(seconds, fn)`` calls ``fn`` once that much time has passed, as a Ctrl-C would arrive mid-sleep.
+    """
+
+    virtual = False
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+        self.alarms: list[tuple[float, Callable[[], Any]]] = []
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep_until(self, moment: float, wake: Any = None) -> None:
+        self.sleeps.append(moment - self.now)
+        self.now = max(self.now, moment)
+        for alarm in [a for a in self.alarms if a[0] <= self.now]:
+            self.alarms.remove(alarm)
+            alarm[1]()
+
+    def at(self, seconds: float, fn: Callable[[], Any]) -> None:
+        self.alarms.append((self.now + seconds, fn))
+
+
+NAP = {
+    "StartAt": "Start",
+    "States": {
+        "Start": {"Type": "Pass", "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 30, "Next": "Done"},
+        "Done": {"Type": "Pass", "Result": {"ok": True}, "End": True},
+    },
+}
+
+
+def test_a_pause_during_a_real_wait_stops_in_the_wait_at_once_and_the_wait_goes_on() -> None:
+    def ctrl_c_in_a_second(session: Session) -> None:
+        clock.at(1, session.request_pause)
+        session.cont()
+
+    def refused(session: Session) -> None:
+        with pytest.raises(CommandError, match="the data cannot be edited while Nap waits; use 'until output'"):
+            session.set("$.a", 2)
+        with pytest.raises(CommandError, match="retry works when a Task, Map or Parallel has failed"):
+            session.retry()
+        session.cont()
+
+    clock = WallClock()
+    interpreter = Interpreter(integrations=[Service()], load_plugins=False, clock=clock)
+    session = Scripted(interpreter.load(NAP), [ctrl_c_in_a_second, refused])
+    result = session.run(interpreter, {"a": 1})
+    assert at(session) == [("Start", "enter", "input"), ("Nap", "pause", "afterInputPath")]
+    paused = session.seen[1]
+    assert paused.reasons == ["paused (Ctrl-C)"]
+    assert paused.remaining == pytest.approx(29)
+    assert paused.value == {"a": 1} and not paused.editable
+    assert [loc.state.name for loc in session.where(paused) if loc.state] == ["Nap"]
+    assert result.status == "SUCCEEDED"
+    entered, exited = (e for e in result.events if e.type in ("WaitStateEntered", "WaitStateExited"))
+    assert exited.timestamp - entered.timestamp >= 30  # the pause did not cut the wait short
+    assert max(clock.sleeps) <= 0.25  # a real sleep is sliced, so a Ctrl-C is seen within a moment
+
+
+def test_after_a_pause_in_a_wait_until_output_and_step_go_on_from_there() -> None:
+    def ctrl_c(session: Session) -> None:
+        clock.at(10, session.request_pause)
+        session.cont()
+
+    clock = WallClock()
+    interpreter = Interpreter(integrations=[Service()], load_plugins=False, clock=clock)
+    session = Scripted(interpreter.load(NAP), [ctrl_c, lambda s: s.until("output"), "step", "cont"])
+    result = session.run(interpreter, {"a": 1})
+    assert at(session) == [("Start", "enter", "input"), ("Nap", "pause", "afterInputPath"),
+                           ("Nap", "stage", "output"), ("Done", "enter", "input")]
+    assert session.seen[1].remaining == pytest.approx(20)
+    assert result.output == {"ok": True}
+
+
+def test_a_pause_during_a_retry_backoff_stops_in_the_failed_task() -> None:
+    def ctrl_c(session: Session) -> None:
+        clock.at(1, session.request_pause)
+        session.cont()
+
+    clock = WallClock()
+    interpreter = Interpreter(integrations=[Service(Charge=[DECLINED, {"paid": True}])], load_plugins=False,
+                              clock=clock)
+    errors = []
+    session = Scripted(interpreter.load(RETRY_CATCH), [ctrl_c, lambda s: errors.append(s.value_of("error"))])
+    result = session.run(interpreter, {"a": 1})
+    assert at(session) == [("Charge", "enter", "input"), ("Charge", "pause", "afterParameters")]
+    assert session.seen[1].remaining == pytest.approx(2)
+    assert errors[0]["Error"] == "Card.Declined"
+    assert result.output == {"paid": True, "shipping": "shipped"}
+
+
+def test_a_pause_asked_while_nothing_waits_stops_at_the_next_state() -> None:
+    session, result = debug(NAP, [lambda s: (s.request_pause(), s.cont())])
+    assert at(session) == [("Start", "enter", "input"), ("Nap", "enter", "input")]
+    assert session.seen[1].reasons == ["paused (Ctrl-C)"]
+    assert result.status == "SUCCEEDED"  # on the virtual clock, the Wait takes no time and never pauses
+
+
 # ---------------------------------------------------------------- quitting
 
 
@@ -642,6 +749,106 @@ def test_the_shell_reports_mistakes_and_keeps_going() -> None:
 def test_end_of_commands_quits_like_ctrl_d() -> None:
     out, result = run_script(PIPELINE, ["next"], {"items": [1]})
     assert "end of commands: quitting (the execution is aborted)" in out
+    assert result.status == "ABORTED"
+
+
+def test_the_shell_shows_a_pause_in_a_wait_and_how_long_is_left() -> None:
+    clock = WallClock()
+    interpreter = Interpreter(integrations=[Service()], load_plugins=False, clock=clock)
+    console = Console(file=StringIO(), width=100, color_system=None)
+    debugger = Debugger(interpreter.load(NAP), console, ScriptInput(["continue", "where", "print", "continue"]))
+    clock.at(1, debugger.request_pause)  # Ctrl-C one second into the wait
+    result = debugger.run_execution(debugger.start(interpreter, {"a": 1}))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "── stop 2 · paused (Ctrl-C) \n‖ Nap (Wait)  waiting, 29.0 s to go (the wait resumes when you go on)\n" \
+           '  afterInputPath: {"a":1}\n' in out
+    assert "▶ Nap (Wait)  waiting" in out
+    assert "▶ after InputPath" in out and "output (after OutputPath)  (not reached yet)" in out
+    assert result.status == "SUCCEEDED"
+
+
+class Keyboard(TerminalInput):
+    """Lines typed at the prompt (an empty string is Enter alone), echoed like a terminal shows them."""
+
+    def __init__(self, lines: list[str], answers: list[str] = ()) -> None:  # type: ignore[assignment]
+        super().__init__()
+        self.lines = list(lines)
+        self.answers = list(answers)
+
+    def read(self, console: Console) -> str | None:
+        if not self.lines:
+            return None
+        line = self.lines.pop(0)
+        console.print(f"(aslrun) {line}", highlight=False, markup=False)
+        return line
+
+    def ask(self, console: Console, question: str) -> bool:
+        answer = self.answers.pop(0)
+        console.print(f"{question} {answer}", highlight=False, markup=False)
+        return answer in ("y", "yes")
+
+
+def typed(lines: list[str], answers: list[str] = (), definition: dict[str, Any] = PIPELINE,  # type: ignore[assignment]
+          input: Any = None) -> tuple[str, Any]:
+    interpreter = Interpreter(integrations=[Service()], load_plugins=False)
+    console = Console(file=StringIO(), width=100, color_system=None)
+    debugger = Debugger(interpreter.load(definition), console, Keyboard(lines, answers))
+    result = debugger.run_execution(debugger.start(interpreter, input if input is not None else {"items": [1]}))
+    return console.file.getvalue(), result  # type: ignore[attr-defined]
+
+
+def stop_reasons(out: str) -> list[str]:
+    return [line.split(" · ", 1)[1].strip() for line in out.splitlines() if line.startswith("── stop ")]
+
+
+def test_enter_repeats_step_and_next_but_nothing_else() -> None:
+    out, result = typed(["next", "", "print", "", "step", "", "break Done", "", "continue", "", "continue", "",
+                         "print output"])
+    # "" after print, break or continue does nothing: each stop comes from a command typed out
+    assert stop_reasons(out) == ["the first state", "next", "next", "step", "step", "breakpoint 1 (state Done)"]
+    assert result.status == "SUCCEEDED"
+    # after the end, Enter does not repeat continue (which would leave): print output still runs
+    assert out.split("(aslrun) print output\n", 1)[1].startswith('output\n{\n  "items": [')
+
+
+def test_enter_after_continue_does_nothing() -> None:
+    out, result = typed(["break Both", "continue", "", "", "where"])
+    assert stop_reasons(out) == ["the first state", "breakpoint 1 (state Both)"]
+    assert "▶ Both (Parallel)  starting" in out  # where ran at the same stop
+    assert result.status == "ABORTED"  # end of input
+
+
+def test_clear_asks_before_deleting_every_breakpoint() -> None:
+    out, result = typed(["break Check", "break Done", "clear", "clear", "continue"], answers=["n", "y"])
+    assert "Clear all breaks? [y/N] n\nno breakpoint deleted" in out
+    assert "Clear all breaks? [y/N] y\ndeleted breakpoint 1 (state Check)\ndeleted breakpoint 2 (state Done)" in out
+    assert stop_reasons(out) == ["the first state"]  # no breakpoint left to stop at
+    assert result.status == "SUCCEEDED"
+
+
+def test_clear_with_a_number_or_without_breakpoints_does_not_ask() -> None:
+    out, _ = typed(["clear", "break Check", "clear 1", "continue"])  # no answers: asking would fail
+    assert "there were no breakpoints" in out
+    assert "deleted breakpoint 1 (state Check)" in out
+    assert "Clear all breaks?" not in out
+
+
+def test_clear_in_a_script_takes_its_answer_from_the_next_line_and_never_waits() -> None:
+    out, result = run_script(PIPELINE, ["break Check", "break Done", "clear", "continue", "clear", "y", "continue"],
+                             {"items": [1]})
+    # no y after the first clear: nothing is deleted, and "continue" still runs as a command
+    assert "Clear all breaks? [y/N] (no y on the next line of the script: no)\nno breakpoint deleted\n" \
+           "(aslrun) continue" in out
+    assert "stop 2 · breakpoint 1 (state Check)" in out
+    assert "Clear all breaks? [y/N] y\ndeleted breakpoint 1 (state Check)" in out
+    assert "stop 3" not in out  # Done's breakpoint went too
+    assert result.status == "SUCCEEDED"
+
+
+def test_clear_as_the_last_line_of_a_script_deletes_nothing() -> None:
+    out, result = run_script(PIPELINE, ["break Check", "clear"], {"items": [1]})
+    assert "Clear all breaks? [y/N] (no y on the next line of the script: no)\nno breakpoint deleted" in out
+    assert "end of commands: quitting" in out
     assert result.status == "ABORTED"
 
 

@@ -96,7 +96,7 @@ def render_stop(console: Console, session: Session, stop: Stop) -> None:
     console.print(Text(f"── stop {stop.number} · {reason} ", style="dim"), soft_wrap=True)
     head = Text()
     marks = {"enter": ("▶ ", "bold cyan"), "return": ("◀ ", "bold cyan"), "stage": ("● ", "bold cyan"),
-             "error": ("✗ ", "bold red")}
+             "error": ("✗ ", "bold red"), "pause": ("‖ ", "bold yellow")}
     mark, style = marks[stop.kind]
     head.append(mark, style=style)
     head.append(state.name, style="bold")
@@ -111,6 +111,11 @@ def render_stop(console: Console, session: Session, stop: Stop) -> None:
         head.append(f"  has the results of its {what}")
     elif stop.kind == "stage":
         head.append(f"  at {_STAGE_LABEL.get(stop.stage or '', stop.stage)}")
+    elif stop.kind == "pause":
+        head.append("  waiting")
+        if stop.remaining is not None:
+            due = "to go" if state.type == "Wait" else "to the execution's next timer"
+            head.append(f", {stop.remaining:.1f} s {due} (the wait resumes when you go on)", style="dim")
     else:
         head.append("  failed", style="red")
     if stop.visit.attempt > 1:
@@ -121,7 +126,7 @@ def render_stop(console: Console, session: Session, stop: Stop) -> None:
     if stop.kind == "error":
         render_failure(console, session.failure(stop))
         return
-    label = "input" if stop.kind == "enter" else "result" if stop.kind == "return" else stop.stage or ""
+    label = "input" if stop.kind == "enter" else "result" if stop.kind == "return" else stop.stage or "input"
     line = Text("  ")
     line.append(f"{label}: ", style="cyan")
     line.append(compact(stop.value, max(console.width - len(label) - 6, 40)))
@@ -198,8 +203,8 @@ def render_where(console: Console, levels: list[Location], stop: Stop) -> None:
         if level.index is not None:
             text.append(f"  {level.kind} {level.index}", style="yellow")
         else:
-            where = {"enter": "starting", "return": "has its results", "error": "failed"}.get(
-                stop.kind, f"at {stop.stage}")
+            where = {"enter": "starting", "return": "has its results", "error": "failed",
+                     "pause": "waiting"}.get(stop.kind, f"at {stop.stage}")
             text.append(f"  {where}")
             if stop.visit.attempt > 1:
                 text.append(f" (attempt {stop.visit.attempt})", style="yellow")

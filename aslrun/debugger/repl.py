@@ -7,8 +7,9 @@ stepping itself.
 
 It runs in the execution's own thread: the session calls :meth:`Debugger.user_stop` from
 inside the execution's callbacks, and the command loop runs right there until a command resumes.
-Ctrl-C while the execution runs asks for a pause at the next state (twice: abort); Ctrl-C at
-the prompt just gives the prompt back.
+Ctrl-C while the execution runs pauses it, as pdb does: at the next state, or at once while it
+waits on a real clock (a Wait, a retry backoff); twice, it aborts. Ctrl-C at the prompt just gives
+the prompt back. An empty line repeats ``step`` or ``next``, and nothing else.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("step", ("s",), "step", "next state, into Parallel branches/Map iterations",
             "Runs until the next state starts, wherever it is: the first state of a Parallel branch or Map "
-            "iteration counts. Also stops when a Map/Parallel has its results and when a state fails.", "Running"),
+            "iteration counts. Also stops when a Map/Parallel has its results and when a state fails. Press "
+            "Enter to repeat.", "Running"),
     Command("next", ("n",), "next", "next state here; branches/iterations run through",
             "Runs until the next state of this branch or iteration starts (or a state outside it, when this "
             "one ends). The states inside a Parallel or Map run without stopping; you stop again when the "
@@ -62,7 +64,8 @@ COMMANDS: tuple[Command, ...] = (
             "Inside a Parallel branch or a Map iteration: runs the rest of it (and its siblings) and stops "
             "when the Parallel/Map has its results, or at a failure outside the branch.", "Running"),
     Command("continue", ("c", "cont"), "continue", "run to a breakpoint, a watch change or the end",
-            "Runs freely. Ctrl-C pauses at the next state (twice: aborts).", "Running"),
+            "Runs freely. Ctrl-C pauses: at the next state, or at once during a Wait on the real clock "
+            "(continue then waits out the rest). Ctrl-C twice aborts.", "Running"),
     Command("until", ("u",), "until [STAGE]", "run this state up to a stage: effective, result…",
             "Runs the current state up to STAGE and stops there, so you can see and edit the data at that "
             "point: input, effective (after InputPath and Parameters/Arguments, what a Task is called with), "
@@ -87,8 +90,10 @@ COMMANDS: tuple[Command, ...] = (
             "A CONDITION is a path compared with JSON ($.total >= 100, $tier == \"gold\"), a bare path "
             "(present and truthy), a Choice rule ({\"Variable\": \"$.x\", \"IsPresent\": true}) or JSONata "
             "({% $states.input.total > 100 %}). Without SPEC: lists the breakpoints.", "Breakpoints"),
-    Command("delete", ("d", "clear"), "delete [N]", "delete breakpoint N (all without N)",
-            "Deletes a breakpoint by its number (see 'break'); without N, every breakpoint.", "Breakpoints"),
+    Command("delete", ("d", "clear", "cl"), "delete [N]", "delete breakpoint N (all without N, asked first)",
+            "Deletes a breakpoint by its number (see 'break'). Without N, asks 'Clear all breaks? [y/N]' and "
+            "deletes every breakpoint on y. In a --commands script the answer is the next line (y or n); "
+            "without one, nothing is deleted.", "Breakpoints"),
     Command("watch", ("wa",), "watch [PATH]", "stop when PATH changes ($.x, $var, {% %})",
             "PATH is read as each state starts: $.field (that state's input), $variable, $$.Context.Field, "
             "or {% JSONata %}. The execution stops when its value changes. Without PATH: lists the watches.",
@@ -121,7 +126,10 @@ COMMANDS: tuple[Command, ...] = (
             "help COMMAND shows more about one command, with examples.", "Looking"),
 )
 _BY_NAME = {name: cmd for cmd in COMMANDS for name in (cmd.name, *cmd.aliases)}
-_REPEATABLE = {"step", "next", "finish", "until", "continue"}
+#: what an empty line repeats (pdb repeats any command; here only stepping is safe to repeat)
+_REPEATABLE = {"step", "next"}
+_YES = ("y", "yes")
+_ANSWERS = (*_YES, "n", "no")
 
 
 class TerminalInput:
@@ -151,6 +159,14 @@ class TerminalInput:
             console.print()
             return None
 
+    def ask(self, console: Console, question: str) -> bool:
+        """Ask a yes/no question; only y or yes is a yes (Ctrl-C and Ctrl-D are a no)."""
+        try:
+            return input(question + " ").strip().lower() in _YES
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return False
+
 
 class ScriptInput:
     """Commands from a file or a pipe, echoed after the prompt so the output reads like a session."""
@@ -159,15 +175,38 @@ class ScriptInput:
 
     def __init__(self, lines: Iterable[str]) -> None:
         self._lines: Iterator[str] = iter(lines)
+        self._pending: str | None = None
 
     def read(self, console: Console) -> str | None:
         """The next command (blank lines and # comments skipped), or None when there are no more."""
+        text = self._next()
+        if text is not None:
+            console.print(Text(PROMPT + text, style="dim"), soft_wrap=True, highlight=False)
+        return text
+
+    def ask(self, console: Console, question: str) -> bool:
+        """A yes/no question answered by the next line of the script, if it is y, yes, n or no.
+
+        Any other line is no answer: it stays the next command, and the answer is no. A script
+        never waits for a person.
+        """
+        text = self._next()
+        if text is not None and text.lower() in _ANSWERS:
+            console.print(Text(f"{question} {text}", style="dim"), soft_wrap=True, highlight=False)
+            return text.lower() in _YES
+        self._pending = text
+        console.print(Text(f"{question} (no y on the next line of the script: no)", style="dim"), soft_wrap=True,
+                      highlight=False)
+        return False
+
+    def _next(self) -> str | None:
+        if self._pending is not None:
+            text, self._pending = self._pending, None
+            return text
         for line in self._lines:
             text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            console.print(Text(PROMPT + text, style="dim"), soft_wrap=True, highlight=False)
-            return text
+            if text and not text.startswith("#"):
+                return text
         return None
 
 
@@ -218,9 +257,11 @@ class Debugger(Session):
             raise KeyboardInterrupt
         self._interrupts += 1
         if self._interrupts == 1:
-            self.request_pause()
+            self.request_pause()  # only sets a flag: the execution stops where it can
         else:
-            self.abort()
+            # abort() sets the execution's wake event; from a signal handler that can deadlock on the
+            # event's own lock, if the handler interrupted the thread inside it.
+            threading.Thread(target=self.abort, name="aslrun-debug-abort", daemon=True).start()
 
     def user_stop(self, stop: Stop) -> None:
         """Show where the execution stopped, then read commands until one resumes it."""
@@ -262,12 +303,20 @@ class Debugger(Session):
         finally:
             self._at_prompt = False
 
+    def _ask(self, question: str) -> bool:
+        self._at_prompt = True  # Ctrl-C answers no, as at the prompt
+        try:
+            return self.source.ask(self.console, question)
+        finally:
+            self._at_prompt = False
+
     def _post_mortem(self) -> None:
         """After the end: history, graph and print still work until quit (or end of input)."""
         if self.source.interactive:
             self.console.print(Text("The execution has ended. history, graph and print output still work; "
                                     "quit (or Ctrl-D) leaves.", style="dim"), soft_wrap=True)
         self._done = True
+        self._last = ""  # an empty line must not run "next" into the end of the session
         while True:
             line = self._read()
             if line is None:
@@ -284,13 +333,12 @@ class Debugger(Session):
         """Run one command line; problems are printed, never raised."""
         name, _, arg = line.strip().partition(" ")
         cmd = _BY_NAME.get(name.lower())
+        self._last = line.strip() if cmd is not None and cmd.name in _REPEATABLE else ""
         if cmd is None:
             close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1)
             hint = f" Did you mean {close[0]}?" if close else ""
             self._error(f"unknown command {name!r}.{hint} Type help for the list.")
             return
-        if cmd.name in _REPEATABLE:
-            self._last = line.strip()
         try:
             getattr(self, "do_" + cmd.name)(arg.strip())
         except CommandError as exc:
@@ -387,7 +435,11 @@ class Debugger(Session):
         self._note(f"breakpoint {bp.number}: {bp.describe()}")
 
     def do_delete(self, arg: str) -> None:
-        gone = self.delete_breakpoint(_number(arg, "delete"))
+        number = _number(arg, "delete")
+        if number is None and self.breakpoints and not self._ask("Clear all breaks? [y/N]"):
+            self._note("no breakpoint deleted")
+            return
+        gone = self.delete_breakpoint(number)
         if not gone:
             self._note("there were no breakpoints")
         for bp in gone:

@@ -22,7 +22,9 @@ Where a stop can be:
   input stage) at its ``…StateEntered`` event, where the input cannot be edited;
 * ``return`` — a Map or Parallel has its branches' or iterations' results (its ``result`` stage);
 * ``stage`` — any other data-flow stage (``until`` and breakpoints reach these);
-* ``error`` — a Task, Map or Parallel failed and Retry/Catch are about to decide.
+* ``error`` — a Task, Map or Parallel failed and Retry/Catch are about to decide;
+* ``pause`` — Ctrl-C (:meth:`Session.request_pause`) while the execution waits on a real clock
+  (a Wait, a retry backoff): the state that waits, paused mid-sleep; the sleep goes on after.
 
 The session does no I/O; :mod:`aslrun.debugger.repl` is the terminal around it.
 """
@@ -31,10 +33,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from aslrun.clock import SIGNAL_SLICE, Clock
 from aslrun.debugger.probes import CommandError, Probe, compile_probe
 from aslrun.debugger.stops import (
     MISSING,
@@ -117,9 +121,12 @@ class Session:
     def start(self, interpreter: Interpreter, input: Any = None, *, name: str | None = None,
               listeners: Iterable[Any] = (), context: dict[str, Any] | None = None) -> Execution:
         """Start an execution of the session's machine with the session listening; call ``run()`` on it."""
-        self.execution = interpreter.start(self.machine, input, name=name, context=context,
-                                           listeners=[*listeners, self.listener], on_stage=self.on_stage)
-        return self.execution
+        execution = interpreter.start(self.machine, input, name=name, context=context,
+                                      listeners=[*listeners, self.listener], on_stage=self.on_stage)
+        # The clock is where an idle execution waits: seen through the session, a pause can land there.
+        execution.clock = _PausableClock(execution.clock, self)
+        self.execution = execution
+        return execution
 
     def run(self, interpreter: Interpreter, input: Any = None, **options: Any) -> ExecutionResult:
         """Start an execution and run it to the end, stopping as the session decides."""
@@ -218,16 +225,43 @@ class Session:
                     bp.hits += 1
                     reasons.append(f"breakpoint {bp.number} ({bp.describe()})")
         if self._pause and kind in _STEPPING_POINTS:
-            self._pause = False
             reasons.append("paused (Ctrl-C)")
         if not reasons:
             mode = self._mode_reason(kind, visit, stage)
             if mode is None:
                 return None
             reasons.append(mode)
-        self._stops += 1
+        return self._halt(Stop(self._stops + 1, kind, visit, stage, value, reasons, editable))
+
+    def _pause_waiting(self, remaining: float) -> bool:
+        """The execution is idle, its clock waiting ``remaining`` seconds: stop there if a pause was asked.
+
+        Returns whether it stopped.
+        """
+        if not self._pause or self._quitting or self.stop is not None:
+            return False
+        visit = self._waiting_visit()
+        if visit is None:  # no state to show: pause as the next state starts
+            return False
+        reached = sorted(visit.stages, key=lambda name: ORDER[name])
+        stage = reached[-1] if reached else None
+        value = visit.stages[stage] if stage is not None else visit.input
+        self._halt(Stop(self._stops + 1, "pause", visit, stage, value, ["paused (Ctrl-C)"], False,
+                        remaining=max(remaining, 0.0)))
+        return True
+
+    def _waiting_visit(self) -> Visit | None:
+        """The state that waits: the latest entered of those running no branch or iteration of their own."""
+        paths = list(self._visits)
+        leaves = [visit for path, visit in self._visits.items()
+                  if not any(len(other) > len(path) and other[:len(path)] == path for other in paths)]
+        return max(leaves, key=lambda visit: visit.entered.id or 0, default=None)
+
+    def _halt(self, stop: Stop) -> Stop:
+        """Stop: hand ``stop`` to :meth:`user_stop`, which returns once a command chose how to go on."""
+        self._stops = stop.number
         self._started = True
-        stop = Stop(self._stops, kind, visit, stage, value, reasons, editable)
+        self._pause = False  # a stop answers any Ctrl-C still pending
         self.stop = self.last_stop = stop
         self._mode = None
         try:
@@ -381,8 +415,13 @@ class Session:
             self.execution.abort()
 
     def request_pause(self) -> None:
-        """Stop as the next state starts (or a Map/Parallel has its results, or a state fails): Ctrl-C while
-        running. Thread-safe. A Wait on the real clock finishes first."""
+        """Stop as soon as possible: Ctrl-C while running. Safe from another thread and from a signal handler.
+
+        The execution stops as the next state starts (or a Map/Parallel has its results, or a state fails),
+        or, while it sleeps on a real clock (a Wait, a retry backoff), within a moment, in the state that
+        waits (a ``pause`` stop); the sleep then goes on to its end. A wait for background work only (a long
+        Task without TimeoutSeconds) is not cut short: the stop comes as the next state starts.
+        """
         self._pause = True
 
     # ------------------------------------------------------------ breakpoints and watches
@@ -638,6 +677,9 @@ class Session:
         if is_variable_path(path):
             return self._set_variable(stop, compiled, path, value)
         if not stop.editable:
+            if stop.kind == "pause":
+                raise CommandError(f"the data cannot be edited while {stop.state.name} waits; use 'until output' to "
+                                   "edit its output, or set a variable")
             if stop.kind == "error":
                 raise CommandError("the data cannot be edited at a failure; use 'skip JSON' to leave the state with "
                                    "an output, or 'retry'")
@@ -702,6 +744,35 @@ class Session:
         n = len(path)
         for key in [k for k in self._assigned if len(k) > n and k[:n] == path]:
             del self._assigned[key]
+
+
+class _PausableClock:
+    """The execution's clock as the session sees it: a real sleep gives way to a requested pause.
+
+    It sleeps in slices of :data:`~aslrun.clock.SIGNAL_SLICE` and, between two, lets the session stop
+    (:meth:`Session._pause_waiting`) while every run of the execution is blocked. It then returns early and
+    the execution, finding its timer not due yet, sleeps again. A virtual clock is passed through.
+    """
+
+    def __init__(self, clock: Clock, session: Session) -> None:
+        self.clock = clock
+        self.virtual = clock.virtual
+        self._session = session
+
+    def time(self) -> float:
+        return self.clock.time()
+
+    def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
+        if self.virtual:
+            self.clock.sleep_until(moment, wake)
+            return
+        session = self._session
+        while (now := self.clock.time()) < moment:
+            if session.quitting or wake is not None and wake.is_set():
+                return
+            if session._pause and session._pause_waiting(moment - now):
+                return  # the execution looks again: an abort, a result, or its timer still to come
+            self.clock.sleep_until(min(moment, now + SIGNAL_SLICE), wake)
 
 
 def _encloses(outer: tuple[Any, ...], inner: tuple[Any, ...]) -> bool:

@@ -94,7 +94,7 @@ class Stop:
     """Where the execution is paused, why, and the value that will flow on."""
 
     number: int
-    #: "enter", "return", "stage" or "error" (see the module docstring)
+    #: "enter", "return", "stage", "error" or "pause" (see :mod:`aslrun.debugger.session`)
     kind: str
     visit: Visit
     #: the stage (``input`` … ``output``, ``error``), None at a Map/Parallel/Fail state's entry
@@ -105,6 +105,8 @@ class Stop:
     editable: bool
     #: "retry" or ("skip", output) when the user chose one at an error stop
     decision: Any = None
+    #: at a ``pause`` stop: how many seconds the execution still had to wait
+    remaining: float | None = None
 
     @property
     def state(self) -> State:
