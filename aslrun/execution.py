@@ -100,7 +100,7 @@ class _Run:
     """Scheduler record for one generator."""
 
     __slots__ = ("gen", "done", "outcome", "started", "waiting_on", "send", "throw", "seq", "parent",
-                 "cancelled", "label", "finished_seq", "resume", "remote")
+                 "cancelled", "label", "finished_seq", "resume", "remote", "scope")
 
     def __init__(self, gen: Generator[Any, Any, Any], label: str = "", parent: _Run | None = None) -> None:
         self.gen = gen
@@ -118,6 +118,8 @@ class _Run:
         self.resume: _Run | None = None
         #: an integration talking to a real remote system: its sleeps take real time, whatever the clock
         self.remote = False
+        #: where it is, for Progress notes: the scope of its last event (an integration run: its Task's)
+        self.scope: tuple[Any, ...] = ()
 
 
 class Execution:
@@ -304,8 +306,10 @@ class Execution:
 
         self._pool.submit(item.fn, *item.args).add_done_callback(done)
 
-    def _progress(self, item: Progress) -> None:
-        note = Event("Progress", None, {"message": item.message}, 0, item.scope)
+    def _progress(self, item: Progress, run: _Run | None = None, **extra: Any) -> None:
+        scope = item.scope or (run.scope if run is not None else ())
+        note = Event("Progress", None, {"message": item.message, **extra}, 0, scope)
+        note.timestamp = self.clock.time()
         for listener in self.listeners:
             listener(self, note)
 
@@ -389,6 +393,7 @@ class Execution:
                     self._history_limit_reached()
                     return
                 record(item)
+                run.scope = item.scope
                 if self._abort_requested is not None:
                     # Let the loop stop the execution between two events.
                     self._ready.appendleft(run)
@@ -404,6 +409,8 @@ class Execution:
                     send = outcome
                 continue
             if kind is Sleep:
+                if item.reason == "retry" and self.listeners:
+                    self._progress(Progress(f"retrying in {item.seconds:g} s"), run, retryIn=item.seconds)
                 if run.remote and self.clock.virtual:
                     # Polling a real API: a virtual clock must not turn the waits into a tight loop.
                     self._start_blocking(run, Blocking(self._stopping.wait, (item.seconds,)))
@@ -433,7 +440,7 @@ class Execution:
                 self._start_blocking(run, item)
                 return
             if kind is Progress:
-                self._progress(item)
+                self._progress(item, run)
                 continue
             if kind is Stage:
                 send = self.on_stage(self, item) if self.on_stage is not None else item.value
@@ -499,7 +506,7 @@ class Execution:
                 except Exception as err:  # handed back to the code that asked, as with any Blocking call
                     exc = err
             elif kind is Progress:
-                self._progress(item)
+                self._progress(item, run)
             elif kind is Stage:
                 send = item.value
             else:
@@ -615,6 +622,7 @@ class Execution:
             sub = _Run(_as_reply(reply), f"{item.state_name}:invoke", None)
             sub.resume = run
             sub.remote = bool(getattr(integration, "remote", False))
+            sub.scope = item.scope
             run.waiting_on = [sub]
             self._ready.append(sub)
             limits = [s for s in (item.timeout_seconds, item.heartbeat_seconds) if s]

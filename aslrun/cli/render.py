@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -35,61 +37,257 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+#: history events that say a state itself failed (its Retry and Catch decide what follows)
+_STATE_FAILURES = frozenset({
+    "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed", "LambdaFunctionFailed",
+    "LambdaFunctionTimedOut", "LambdaFunctionStartFailed", "LambdaFunctionScheduleFailed", "MapStateFailed",
+    "ParallelStateFailed", "MapRunFailed", "EvaluationFailed",
+})
+_EXECUTION_FAILURES = frozenset({"ExecutionFailed", "ExecutionTimedOut", "MapIterationFailed"})
+_FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
+
+
+class _Open:
+    """A state the view has seen entered and not yet left."""
+
+    __slots__ = ("name", "kind", "began", "error", "failed", "retries", "by_retrier", "progress")
+
+    def __init__(self, name: str, kind: str, began: float) -> None:
+        self.name = name
+        self.kind = kind
+        self.began = began
+        #: the last error seen in the state or below it (a Map's iterations, a Parallel's branches)
+        self.error: str | None = None
+        #: it failed and neither a retry nor a success has followed yet
+        self.failed = False
+        self.retries = 0
+        self.by_retrier: dict[int, int] = {}
+        #: the latest progress note of its integration (what a .sync task waits on)
+        self.progress: str | None = None
+
+
+class _Footer:
+    """The live view's transient line, computed each time it is drawn (so it ticks and is never stale)."""
+
+    def __init__(self, view: LiveView) -> None:
+        self.view = view
+
+    def __rich__(self) -> Text:
+        return self.view.waiting()
+
+
 class LiveView:
     """Prints states as they are entered and exited, with timings, on a (stderr) console.
 
-    After ``max_lines`` state lines it stops printing each one and keeps a running
-    count instead, so a 10,000-iteration loop does not flood the terminal.
+    A state that failed is never drawn as a success: a retry prints what is retried, after how
+    long and which attempt it is; a failure a ``Catch`` handled ends with a yellow ``✗`` line
+    naming the error and the state it goes to. What a ``.sync`` task waits on (the progress
+    notes of its integration: a cluster's status, a Job's pods) is printed as it changes, with
+    the time spent on the state so far. After ``max_lines`` state lines it stops printing each
+    one and keeps a running count instead, so a 10,000-iteration loop does not flood the terminal.
+
+    On a terminal (or with ``footer=True``) a transient last line keeps showing what is being
+    waited on and for how long, ticking while nothing else happens (:meth:`waiting`).
     """
 
-    def __init__(self, console: Console, max_lines: int = 200, show_data: bool = True) -> None:
+    def __init__(self, console: Console, max_lines: int = 200, show_data: bool = True,
+                 footer: bool | None = None) -> None:
         self.console = console
+        self.footer = console.is_terminal if footer is None else footer
         self.max_lines = max_lines
         self.show_data = show_data
         self.lines = 0
         self.transitions = 0
         self.suppressed = 0
-        self._entered: dict[tuple[Any, ...], float] = {}
+        self.retried = 0
+        self.caught = 0
+        self._open: dict[tuple[Any, ...], _Open] = {}
         self._last_note = 0.0
+        self._execution: Execution | None = None
+        self._live: Live | None = None
 
     def __call__(self, execution: Execution, event: Event) -> None:
+        self._execution = execution
+        self._show(execution, event)
+        if self.footer:
+            self._footer(event.type)
+
+    def notice(self, message: str) -> None:
+        """A line from outside the execution's events (a local Job's container starting, say); always shown.
+
+        Safe to call from any thread (rich serialises console output)."""
+        self._print(Text(f"  ℹ {message}", style="dim"))
+
+    def waiting(self) -> Text:
+        """What the execution waits on: each state with a progress note, the note, the time on the state."""
+        execution = self._execution
+        now = execution.clock.time() if execution is not None else None
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for scope, state in list(self._open.items()):
+            if state.progress is None:
+                continue
+            if line:
+                line.append("\n")
+            line.append(_indent(scope) + "⋯ ", style="cyan")
+            line.append(state.name, style="bold")
+            line.append(f"  {state.progress}")
+            if now is not None:
+                line.append(f"  {_duration(max(now - state.began, 0.0))}", style="dim")
+        return line
+
+    def _footer(self, etype: str) -> None:
+        busy = etype not in _FINAL_EVENTS and any(s.progress is not None for s in list(self._open.values()))
+        if busy and self._live is None:
+            self._live = Live(_Footer(self), console=self.console, transient=True, refresh_per_second=2,
+                              redirect_stdout=False, redirect_stderr=False)
+            self._live.start()
+        elif not busy:
+            self._stop_footer()
+
+    def close(self) -> None:
+        """Take the transient line down (:meth:`finish` does it too); call it when a run ends by an exception."""
+        self._stop_footer()
+
+    def _stop_footer(self) -> None:
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()
+
+    def _show(self, execution: Execution, event: Event) -> None:
         etype = event.type
         scope = event.scope
-        depth = max(len(scope) - 1, 0) // 2
-        indent = "  " * depth
+        indent = _indent(scope)
         if etype.endswith("StateEntered"):
             self.transitions += 1
-            self._entered[scope] = event.timestamp
+            name = str(scope[-1]) if scope else "?"
+            kind = etype[: -len("StateEntered")]
+            self._open[scope] = _Open(name, kind, event.timestamp)
+            if kind == "Fail":
+                self._note_error(scope, _fail_error(execution, scope))
             if self._room():
-                name = scope[-1] if scope else "?"
-                kind = etype[: -len("StateEntered")]
-                self._print(Text.assemble((indent + "▶ ", "cyan"), (str(name), "bold"), (f" ({kind})", "dim")))
+                self._print(Text.assemble((indent + "▶ ", "cyan"), (name, "bold"), (f" ({kind})", "dim")))
             return
         if etype.endswith("StateExited"):
-            began = self._entered.pop(scope, None)
-            took = (event.timestamp - began) if began is not None else 0.0
-            if self._room():
-                name = scope[-1] if scope else "?"
-                line = Text.assemble((indent + "✓ ", "green"), (str(name), "bold"), (f"  {_duration(took)}", "dim"))
-                if self.show_data and event.details is not None:
-                    line.append("  → " + _short(event.details.get("output")), style="dim")
-                self._print(line)
+            self._exited(execution, event, indent)
             return
-        if etype in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut", "ExecutionFailed", "MapIterationFailed",
-                     "ExecutionTimedOut", "EvaluationFailed"):
+        if etype == "Progress":
+            self._progress(execution, event)
+            return
+        if etype in _STATE_FAILURES or etype in _EXECUTION_FAILURES:
             details = event.details or {}
             error = details.get("error")
+            state = self._open.get(scope)
+            if error:
+                self._note_error(scope, str(error))
+            elif state is not None:
+                error = state.error
+            if state is not None and etype in _STATE_FAILURES:
+                state.failed = True
+            if etype == "MapIterationFailed":
+                indent = _indent(scope + ("",))  # at the level of the iteration's states
             text = f"{indent}✗ {etype}"
+            if etype == "MapIterationFailed" and "index" in details:
+                text += f" #{details['index']}"
             if error or details.get("cause"):
                 text += f": {error}"
                 cause = details.get("cause")
                 if cause:
                     text += f" — {cause if len(str(cause)) < 300 else str(cause)[:300] + '…'}"
-            self._print(Text(text, style="red"), force=True)
+            self._print(Text(text, style="red"))
             return
-        if etype == "TaskScheduled" and self._room():
-            details = event.details or {}
-            self._print(Text(f"{indent}  … {details.get('resourceType')}:{details.get('resource')}", style="dim"))
+        if etype == "TaskScheduled":
+            state = self._open.get(scope)
+            if state is not None and state.failed:
+                # Retried at once (no backoff, so no wait was announced).
+                self._retry(execution, scope, state, None)
+            if self._room():
+                details = event.details or {}
+                self._print(Text(f"{indent}  … {details.get('resourceType')}:{details.get('resource')}",
+                                 style="dim"))
+
+    # ------------------------------------------------------------ pieces
+
+    def _exited(self, execution: Execution, event: Event, indent: str) -> None:
+        scope = event.scope
+        state = self._open.pop(scope, None)
+        for inner in [s for s in self._open if len(s) > len(scope) and s[: len(scope)] == scope]:
+            del self._open[inner]  # a Fail state inside, or a branch stopped early: never exited
+        began = state.began if state is not None else None
+        took = (event.timestamp - began) if began is not None else 0.0
+        name = str(scope[-1]) if scope else "?"
+        if state is not None and state.failed:
+            self.caught += 1
+            line = Text.assemble((indent + "✗ ", "bold yellow"), (name, "bold"), ("  caught", "yellow"))
+            if state.error:
+                line.append(f" {state.error}", style="yellow")
+            target = _catch_target(execution, scope, state.error)
+            if target:
+                line.append(f" → {target}", style="yellow")
+            line.append(f"  {_duration(took)}", style="dim")
+            if state.retries:
+                line.append(f"  after {_plural(state.retries, 'retry', 'retries')}", style="yellow")
+            if self.show_data and event.details is not None:
+                line.append("  → " + _short(event.details.get("output")), style="dim")
+            self._print(line)  # always: a handled failure is not a detail to hide
+            return
+        if not self._room():
+            return
+        line = Text.assemble((indent + "✓ ", "green"), (name, "bold"), (f"  {_duration(took)}", "dim"))
+        if state is not None and state.retries:
+            line.append(f"  after {_plural(state.retries, 'retry', 'retries')}", style="yellow")
+        if self.show_data and event.details is not None:
+            line.append("  → " + _short(event.details.get("output")), style="dim")
+        self._print(line)
+
+    def _progress(self, execution: Execution, event: Event) -> None:
+        details = event.details or {}
+        message = str(details.get("message", ""))
+        owner = self._owner(event.scope)
+        now = event.timestamp if event.timestamp is not None else execution.clock.time()
+        if "retryIn" in details and owner is not None:
+            self._retry(execution, owner, self._open[owner], float(details["retryIn"]))
+            return
+        if owner is None:
+            self.notice(message)  # no state owns it (a backend saying where clusters are)
+            return
+        state = self._open[owner]
+        if message.startswith(state.name + ": "):
+            message = message[len(state.name) + 2:]  # the line already says which state
+        state.progress = message
+        if self._room():
+            self._print(Text.assemble((_indent(owner) + "  ⋯ ", "cyan"), (message, ""),
+                                      (f"  ({_duration(now - state.began)} on {state.name})", "dim")))
+
+    def _retry(self, execution: Execution, scope: tuple[Any, ...], state: _Open, seconds: float | None) -> None:
+        state.failed = False
+        state.retries += 1
+        self.retried += 1
+        attempt = f"attempt {state.retries}"
+        index, retrier = _retrier(execution, scope, state.error)
+        if retrier is not None:
+            state.by_retrier[index] = state.by_retrier.get(index, 0) + 1
+            attempt = f"retry {state.by_retrier[index]} of {retrier.max_attempts}"
+        when = "now" if not seconds else f"in {_seconds(seconds)}"
+        line = Text.assemble((_indent(scope) + "↻ ", "bold yellow"), (state.name, "bold"))
+        if state.error:
+            line.append(f"  {state.error}", style="yellow")
+        line.append(f"  retrying {when} ({attempt})", style="yellow")
+        self._print(line)
+
+    def _owner(self, scope: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The innermost open state at or above ``scope``."""
+        for size in range(len(scope), 0, -1):
+            if scope[:size] in self._open:
+                return scope[:size]
+        return None
+
+    def _note_error(self, scope: tuple[Any, ...], error: str | None) -> None:
+        if not error:
+            return
+        for size in range(len(scope), 0, -1):
+            state = self._open.get(scope[:size])
+            if state is not None:
+                state.error = error
 
     def _room(self) -> bool:
         if self.lines < self.max_lines:
@@ -101,12 +299,13 @@ class LiveView:
             self.console.print(Text(f"  … {self.transitions} states so far", style="dim"))
         return False
 
-    def _print(self, text: Text, force: bool = False) -> None:
+    def _print(self, text: Text) -> None:
         self.lines += 1
         self.console.print(text, highlight=False, soft_wrap=True)
 
     def finish(self, result: ExecutionResult) -> None:
-        """The closing line: status, duration, number of states and events."""
+        """The closing line: status, duration, number of states and events, retries and caught errors."""
+        self._stop_footer()
         took = result.stop_time - result.start_time
         style = _STATUS_STYLE.get(result.status, "bold")
         text = Text.assemble(
@@ -115,6 +314,10 @@ class LiveView:
             (f"{self.transitions} states, {len(result.events)} events, {_duration(took)} on the execution clock",
              "dim"),
         )
+        handled = [part for part in (_plural(self.retried, "retry", "retries") if self.retried else "",
+                                     f"{self.caught} caught" if self.caught else "") if part]
+        if handled:
+            text.append(f"  ({', '.join(handled)})", style="yellow")
         if self.suppressed:
             text.append(f"  ({self.suppressed} lines not shown)", style="dim")
         self.console.print(text)
@@ -122,6 +325,74 @@ class LiveView:
             self.console.print(Text.assemble(("error: ", "red"), (str(result.error), "bold red")))
             if result.cause:
                 self.console.print(Text.assemble(("cause: ", "red"), (str(result.cause), "")), soft_wrap=True)
+
+
+def _indent(scope: tuple[Any, ...]) -> str:
+    return "  " * (max(len(scope) - 1, 0) // 2)
+
+
+def _seconds(seconds: float) -> str:
+    return f"{round(seconds, 2):g} s" if seconds < 120 else _duration(seconds)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _node(execution: Execution, scope: tuple[Any, ...]) -> Any:
+    """The state node at ``scope`` (state name, branch or iteration index, state name, ...), or None."""
+    body: Any = getattr(execution.machine, "body", None)
+    node: Any = None
+    for i in range(0, len(scope), 2):
+        states = getattr(body, "states", None)
+        node = states.get(scope[i]) if states is not None else None
+        if node is None or i + 1 >= len(scope):
+            return node
+        key = scope[i + 1]
+        branches = getattr(node, "branches", None)
+        if branches:
+            body = branches[key] if isinstance(key, int) and 0 <= key < len(branches) else None
+        else:
+            body = getattr(node, "processor", None)
+    return node
+
+
+def _fail_error(execution: Execution, scope: tuple[Any, ...]) -> str | None:
+    error = getattr(_node(execution, scope), "error", None)
+    return error if isinstance(error, str) else None
+
+
+def _catch_target(execution: Execution, scope: tuple[Any, ...], error: str | None) -> str | None:
+    """The Next of the Catch that handles ``error`` (the only Catch when the error is unknown)."""
+    catchers: Sequence[Any] = getattr(_node(execution, scope), "catch", ()) or ()
+    if error is None:
+        return str(catchers[0].next) if len(catchers) == 1 else None
+    index = _first_match(catchers, error)
+    return str(catchers[index].next) if index >= 0 else None
+
+
+def _retrier(execution: Execution, scope: tuple[Any, ...], error: str | None) -> tuple[int, Any]:
+    """The Retry that handles ``error`` (the only Retry when the error is unknown), with its index."""
+    retriers: Sequence[Any] = getattr(_node(execution, scope), "retry", ()) or ()
+    if error is None:
+        return (0, retriers[0]) if len(retriers) == 1 else (-1, None)
+    index = _first_match(retriers, error)
+    return (index, retriers[index]) if index >= 0 else (-1, None)
+
+
+def _first_match(rules: Sequence[Any], error: str) -> int:
+    """The index of the first Retry/Catch rule matching ``error`` as the engine matches it, or -1.
+
+    The view does not know whether a States.Timeout was a missed heartbeat; only when no rule
+    matches it as a plain timeout is it taken for one (States.HeartbeatTimeout rules then match).
+    """
+    from aslrun.engine import error_matches
+
+    for heartbeat in (False, True):
+        for i, rule in enumerate(rules):
+            if error_matches(rule.error_equals, error, heartbeat):
+                return i
+    return -1
 
 
 def render_result_summary(console: Console, result: ExecutionResult) -> None:
