@@ -3,6 +3,11 @@
 :class:`VirtualClock` makes Waits, retry backoffs and timeouts pass instantly while
 still recording realistic timestamps: it runs at wall-clock speed between sleeps and
 jumps forward over them. :class:`SystemClock` really waits.
+
+Work outside the execution's own thread can wait on the same clock with ``wait_until`` (the local
+EKS's simulated Job containers do): on the system clock that is a real wait; on a virtual clock the
+thread waits until the execution moves the clock past the moment, which it does when nothing else
+is left to happen first (see :meth:`VirtualClock.next_waiter`). One clock, whoever waits on it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ class Clock(Protocol):
     def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
         """Return once ``time()`` has reached ``moment`` (or ``wake`` is set)."""
 
+    def wait_until(self, moment: float, cancelled: threading.Event | None = None) -> bool:
+        """From any thread: block until ``time()`` reaches ``moment`` (True) or ``cancelled`` is set (False)."""
+
 
 #: longest uninterrupted real sleep: how late at most a Ctrl-C that raced the sleep is handled (seconds)
 SIGNAL_SLICE = 0.25
@@ -56,6 +64,17 @@ class SystemClock:
             else:
                 time.sleep(step)
 
+    def wait_until(self, moment: float, cancelled: threading.Event | None = None) -> bool:
+        delay = max(0.0, moment - time.time())
+        if cancelled is None:
+            time.sleep(delay)
+            return True
+        return not cancelled.wait(delay)
+
+
+#: how often a thread waiting on a virtual clock looks at its cancel flag (seconds)
+_CANCEL_POLL = 0.05
+
 
 class VirtualClock:
     """Wall-clock time plus the total of all skipped sleeps.
@@ -71,6 +90,8 @@ class VirtualClock:
         self._real_origin = time.monotonic()
         self._offset = 0.0
         self._frozen = frozen
+        self._waiters: list[tuple[float, threading.Event]] = []
+        self._waiters_lock = threading.Lock()
 
     def time(self) -> float:
         if self._frozen:
@@ -81,7 +102,39 @@ class VirtualClock:
         now = self.time()
         if moment > now:
             self._offset += moment - now
+        self._release()
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward by ``seconds``."""
         self._offset += seconds
+        self._release()
+
+    def wait_until(self, moment: float, cancelled: threading.Event | None = None) -> bool:
+        if self.time() >= moment:
+            return True
+        entry = (moment, threading.Event())
+        with self._waiters_lock:
+            self._waiters.append(entry)
+        try:
+            while not entry[1].wait(_CANCEL_POLL):
+                if cancelled is not None and cancelled.is_set():
+                    return False
+                if self.time() >= moment:  # not frozen: wall-clock time got there by itself
+                    return True
+            return True
+        finally:
+            with self._waiters_lock:
+                if entry in self._waiters:
+                    self._waiters.remove(entry)
+
+    def next_waiter(self) -> float | None:
+        """The earliest moment another thread waits for (``wait_until``), or None."""
+        with self._waiters_lock:
+            return min((moment for moment, _ in self._waiters), default=None)
+
+    def _release(self) -> None:
+        now = self.time()
+        with self._waiters_lock:
+            due = [event for moment, event in self._waiters if moment <= now]
+        for event in due:
+            event.set()

@@ -57,3 +57,7 @@ MAX_MAP_LABEL_LENGTH = 40
 #: when an execution ends, how long its worker threads (integration calls) get to finish once the
 #: integrations it used are closed, before aslrun warns that one is stuck (seconds)
 WORKER_JOIN_SECONDS = 10.0
+
+#: on a virtual clock, how long the background must be quiet (real seconds) before the clock jumps to
+#: the moment a background thread waits for (a simulated Job container's end)
+VIRTUAL_QUIET_SECONDS = 0.02

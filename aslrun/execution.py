@@ -176,9 +176,17 @@ class Execution:
         return self.engine.ctx.execution_arn
 
     def abort(self) -> None:
-        """Stop the execution as StopExecution does (thread-safe; the run ends ABORTED)."""
+        """Stop the execution as StopExecution does (the run ends ABORTED).
+
+        Safe from any thread and from a signal handler: on the main thread (where handlers run) the
+        wake-up is handed to a short-lived thread, because setting the wake event there could wait on
+        a lock that the interrupted code holds.
+        """
         self._abort_requested = Aborted
-        self._wake.set()
+        if threading.current_thread() is threading.main_thread():
+            threading.Thread(target=self._wake.set, name="aslrun-abort", daemon=True).start()
+        else:
+            self._wake.set()
 
     def run(self) -> ExecutionResult:
         """Run to the end and return the result."""
@@ -260,9 +268,11 @@ class Execution:
                 continue
             if self._timers:
                 moment, _, run = self._timers[0]
-                if self._background and self.clock.virtual:
-                    # A virtual clock must not race ahead of real work in the background.
-                    self._wait_background()
+                if self._background and self.clock.virtual and self.clock.time() < moment:
+                    # A virtual clock must not race ahead of real work in the background, unless that
+                    # work itself waits on the clock (a simulated Job container).
+                    if not self._advance_for_waiters(moment):
+                        self._wait_background()
                     continue
                 # Wait for whichever comes first: the timer, a background result, or an abort. The wake
                 # flag may still be set by an earlier result: clear it, then look again before sleeping.
@@ -286,7 +296,8 @@ class Execution:
                 self._ready.append(run)
                 continue
             if self._background:
-                self._wait_background()
+                if not (self.clock.virtual and self._advance_for_waiters(None)):
+                    self._wait_background()
                 continue
             raise RuntimeError("aslrun internal error: every run is blocked and nothing can wake them")
 
@@ -312,6 +323,25 @@ class Execution:
         note.timestamp = self.clock.time()
         for listener in self.listeners:
             listener(self, note)
+
+    def _advance_for_waiters(self, limit: float | None) -> bool:
+        """Move a virtual clock to the first moment a background thread waits for (at most ``limit``).
+
+        Only once the background has been quiet for :data:`~aslrun.defaults.VIRTUAL_QUIET_SECONDS` of
+        real time: a result that comes in that time is handled first. False when no thread waits on
+        the clock (then the caller waits for the background as before).
+        """
+        next_waiter = getattr(self.clock, "next_waiter", None)
+        waiting = next_waiter() if next_waiter is not None else None
+        if waiting is None:
+            return False
+        if self._wake.wait(defaults.VIRTUAL_QUIET_SECONDS):
+            self._wake.clear()
+            return True  # a result or an abort came: the loop looks at it first
+        if self._completed or self._abort_requested is not None:
+            return True
+        self.clock.sleep_until(waiting if limit is None else min(waiting, limit))
+        return True
 
     def _wait_background(self) -> None:
         self._wake.wait(0.5)
@@ -582,6 +612,7 @@ class Execution:
             machine_name=self.machine.name,
             execution_arn=self.execution_arn,
             scope=item.scope,
+            clock=self.clock,
         )
         mock = self.interpreter.mock
         if mock is not None:

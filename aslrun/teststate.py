@@ -42,7 +42,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from aslrun.clock import VirtualClock, to_datetime
+from aslrun.clock import Clock, VirtualClock, to_datetime
 from aslrun.context import ContextFactory
 from aslrun.dataflow import apply_input_path, compact_json
 from aslrun.effects import (
@@ -195,7 +195,8 @@ def test_state(
         input = {}
     retries = retrier_retry_count or 0
 
-    clock = VirtualClock()
+    # A virtual clock unless the interpreter names one (--clock real: a Task's retry waits really wait).
+    clock = VirtualClock() if interp.clock == "auto" else interp.choose_clock(machine)
     rng = random.Random(interp.seed)
     ctx = _TestStateContext(
         machine.name, str(uuid.UUID(int=rng.getrandbits(128), version=4)), input, clock.time(),
@@ -380,7 +381,7 @@ class _Driver:
     """Feeds one state runner: records stages and events, answers effects, decides the status."""
 
     def __init__(self, engine: Engine, state: State, mock: tuple[str, Any] | None, interpreter: Interpreter,
-                 clock: VirtualClock, retries: int) -> None:
+                 clock: Clock, retries: int) -> None:
         self.engine = engine
         self.state = state
         self.mock = mock
@@ -444,7 +445,7 @@ class _Driver:
                 except StatesError as err:
                     exc = err
             elif kind is Sleep:
-                self.clock.advance(item.seconds)
+                self.clock.sleep_until(self.clock.time() + item.seconds)
             elif kind is Now:
                 send = to_datetime(self.clock.time())
             elif kind is Spawn:

@@ -1,4 +1,4 @@
-"""Ctrl-C during ``aslrun run``: the execution is aborted cleanly, its history kept (a real process)."""
+"""Ctrl-C and SIGTERM during ``aslrun run``: the execution is aborted cleanly, its history kept (a real process)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 WAIT_MACHINE = {
     "StartAt": "Prepare",
     "States": {
@@ -20,7 +22,8 @@ WAIT_MACHINE = {
 }
 
 
-def test_sigint_aborts_the_execution_and_keeps_the_history(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_aborts_the_execution_and_keeps_the_history(tmp_path: Path, signum: int) -> None:
     definition = tmp_path / "hold.json"
     definition.write_text(json.dumps(WAIT_MACHINE), encoding="utf-8")
     history = tmp_path / "history.json"
@@ -39,7 +42,7 @@ def test_sigint_aborts_the_execution_and_keeps_the_history(tmp_path: Path) -> No
         while "Hold" not in seen and time.monotonic() < deadline:
             seen += proc.stderr.readline()
         assert "Hold" in seen, seen
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
@@ -52,3 +55,58 @@ def test_sigint_aborts_the_execution_and_keeps_the_history(tmp_path: Path) -> No
     types = [e["type"] for e in events]
     assert types[-2:] == ["WaitStateAborted", "ExecutionAborted"]
     assert "PassStateExited" in types
+
+
+FORKING_JOB = {"StartAt": "Run", "States": {"Run": {
+    "Type": "Task", "Resource": "arn:aws:states:::eks:runJob.sync",
+    "Parameters": {"ClusterName": "sig", "Endpoint": "https://example.invalid", "CertificateAuthority": "Q0E=",
+                   "Job": {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "forks"},
+                           "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [
+                               {"name": "c", "image": "busybox", "command": ["sh", "-c"],
+                                "args": ["sleep 300 & echo $! > \"$PIDS\"; echo $$ >> \"$PIDS\"; sleep 300"]}]}}}}},
+    "End": True}}}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_local_job_leaves_no_process_behind(tmp_path: Path, signum: int) -> None:
+    machine = json.loads(json.dumps(FORKING_JOB))
+    pids_file = tmp_path / "pids"
+    container = machine["States"]["Run"]["Parameters"]["Job"]["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [{"name": "PIDS", "value": str(pids_file)}]
+    definition = tmp_path / "forks.json"
+    definition.write_text(json.dumps(machine), encoding="utf-8")
+    history = tmp_path / "history.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aslrun", "run", str(definition), "--jobs", "process", "--clock", "real",
+         "--history", str(history)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(pids) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            if pids_file.exists():
+                pids = [int(p) for p in pids_file.read_text().split()]
+        assert len(pids) == 2, "the Job's container never started"
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    types = [e["type"] for e in json.loads(history.read_text(encoding="utf-8"))["events"]]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionAborted"
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if _alive(pid)], "the Job's processes outlived aslrun"

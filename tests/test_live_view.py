@@ -287,8 +287,6 @@ LOCAL_PROCESS_JOB = {"StartAt": "Run", "States": {"Run": {
     "Type": "Task", "Resource": "arn:aws:states:::eks:runJob.sync", "Parameters": job("echo-job"), "End": True}}}
 
 
-@pytest.mark.xfail(strict=True, reason="aslrun/cli/main.py does not yet pass eks.local.echo: the local "
-                                       "backend's process executor prints each container it starts on stderr")
 @pytest.mark.parametrize("flag", ["--quiet", "--json"])
 def test_local_job_processes_print_nothing_under_quiet_and_json(tmp_path: Path, flag: str) -> None:
     machine = tmp_path / "job.json"

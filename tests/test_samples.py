@@ -10,17 +10,23 @@ import copy
 import hashlib
 import json
 import math
+import re
+import shlex
+import textwrap
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import aslrun
 from aslrun import VirtualClock
+from aslrun.cli.main import cli
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
 #: every runnable sample (definition file name); broken/ holds the invalid ones
 RUNNABLE = [
     "order-pipeline.json",
@@ -89,6 +95,36 @@ def test_samples_directory_lists_exactly_the_runnable_samples() -> None:
     for name in RUNNABLE:
         stem = name.rsplit(".", 1)[0]
         assert f"aslrun run samples/{name} --input @samples/{stem}.input.json" in readme
+
+
+# ---------------------------------------------------------------- the top-level README
+
+
+def readme_blocks(language: str) -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return [textwrap.dedent(block) for block in re.findall(rf"^ *```{language}\n(.*?)^ *```", text, re.S | re.M)]
+
+
+def test_readme_first_command_runs_an_eks_sample_with_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = readme_blocks("sh")[0]
+    run_command = first.strip().split(" && ")[-1]
+    argv = shlex.split(run_command)
+    assert argv[:3] == [".venv/bin/aslrun", "run", "samples/eks/pipeline.json"]
+    assert not any(arg.startswith("--eks-backend") for arg in argv)
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(tmp_path / "runtime"))
+    result = CliRunner().invoke(cli, [*argv[1:], "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "SUCCEEDED"
+
+
+def test_readme_python_snippet_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    [snippet] = readme_blocks("python")
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(tmp_path / "runtime"))
+    exec(compile(snippet, "README.md", "exec"), {"__name__": "readme"})
 
 
 def test_no_sample_needs_a_task_integration() -> None:

@@ -14,7 +14,8 @@ from typing import TextIO
 
 import click
 
-from aslrun.cli.main import _check_writable, _fail, _mock_test_case, _read_json_option
+from aslrun.cli.main import _check_writable, _fail, _read_json_option
+from aslrun.cli.options import ExecutionOptions, execution_options
 from aslrun.errors import AslrunError
 
 __all__ = ["debug"]
@@ -32,23 +33,16 @@ __all__ = ["debug"]
 @click.option("--name", help="The state machine's name (default: the file's stem).")
 @click.option("--execution-name", help="The execution's name (default: a random UUID).")
 @click.option("--context", "context_", metavar="JSON|@FILE", help="Extra Context object fields ($$), merged in.")
-@click.option("--mock-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="Mocked responses in the Step Functions Local MockConfigFile format.")
-@click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
-@click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
-@click.option("--clock", type=click.Choice(["auto", "virtual", "real"]), default="auto", show_default=True,
-              help="virtual: Waits and retries take no real time; real: they really wait.")
-@click.option("--seed", type=int, help="Seed for jitter, UUIDs and random numbers (reproducible runs).")
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the execution history (GetExecutionHistory shape) to this file at the end.")
+@execution_options
 def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file: TextIO | None,
-          name: str | None, execution_name: str | None, context_: str | None, mock_config: Path | None,
-          test_case: str | None, hybrid: bool, clock: str, seed: int | None, history_file: Path | None) -> None:
+          name: str | None, execution_name: str | None, context_: str | None, history_file: Path | None,
+          execution: ExecutionOptions) -> None:
     """Step through DEFINITION in a debugger: it starts paused; type help at the prompt."""
     from rich.console import Console
 
     from aslrun.debugger.repl import Debugger, ScriptInput
-    from aslrun.interpreter import Interpreter
 
     try:
         if input_ == "-" and commands_file is None:
@@ -58,9 +52,9 @@ def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file:
         context_value = _read_json_option(context_, "context") if context_ else None
         if context_value is not None and not isinstance(context_value, dict):
             raise AslrunError("--context must be a JSON object")
-        interpreter = Interpreter(clock=clock, seed=seed)
+        interpreter = execution.interpreter()
         machine = interpreter.load(definition, name=name)
-        interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
+        interpreter.mock = execution.mock_test_case(machine.name)
         if history_file is not None:
             _check_writable(history_file)
         console = Console(highlight=False)
@@ -72,11 +66,12 @@ def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file:
         debugger = Debugger(machine, console, source)  # None: a prompt with readline
         for spec in breaks:
             debugger.add_breakpoint(spec)
-        execution = debugger.start(interpreter, input_value, name=execution_name, context=context_value)
+        running = debugger.start(interpreter, input_value, name=execution_name, context=context_value)
     except AslrunError as exc:
         _fail(exc)
 
-    result = debugger.run_execution(execution)
+    with interpreter:
+        result = debugger.run_execution(running)
     if history_file is not None:
         try:
             history_file.write_text(json.dumps({"events": result.history}, indent=2, ensure_ascii=False) + "\n",

@@ -6,15 +6,18 @@ failed, timed out or was aborted; 2 bad usage, bad input or an invalid definitio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 
+from aslrun.cli.options import ExecutionOptions, execution_options
 from aslrun.errors import AslrunError, DefinitionError
 from aslrun.source import read_input
 
@@ -89,81 +92,45 @@ def cli() -> None:
               help='Print only {"status": ..., "output"|"error","cause": ...} on stdout.')
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the execution history (GetExecutionHistory shape) to this file.")
-@click.option("--clock", type=click.Choice(["auto", "virtual", "real"]), default="auto", show_default=True,
-              help="virtual: Waits and retries take no real time; real: they really wait; "
-                   "auto: virtual unless a Task talks to a real remote system.")
-@click.option("--seed", type=int, help="Seed for jitter, UUIDs and random numbers (reproducible runs).")
-@click.option("--no-history-limit", is_flag=True, help="Lift AWS's 25,000-event history limit.")
-@click.option("--mock-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="Mocked responses in the Step Functions Local MockConfigFile format "
-                   "(default: $SFN_MOCK_CONFIG when --test-case is given).")
-@click.option("--test-case", help="The test case of the mock config to use (needs --mock-config).")
-@click.option("--hybrid", is_flag=True, help="Task states the test case does not mock call the real integrations.")
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
-@click.option("--eks-backend", type=click.Choice(["local", "aws", "kubeconfig", "fake"]),
-              help="Where eks:* tasks go: local (default: an embedded EKS and a Kubernetes API per cluster on "
-                   "127.0.0.1, nothing to install, torn down when the run ends), aws (EKS and the task's Endpoint "
-                   "with an EKS token from your AWS credentials), kubeconfig (kubeconfig contexts; implied by "
-                   "--eks-kubeconfig) or fake (in memory).")
-@click.option("--jobs", "jobs", type=click.Choice(["simulate", "process", "docker"]), default="simulate",
-              show_default=True,
-              help="With the embedded local EKS backend, how Job containers run: simulate (nothing runs), process "
-                   "(command+args as a host subprocess, in bubblewrap when installed) or docker.")
-@click.option("--eks-kubeconfig", "eks_kubeconfig", multiple=True, metavar="NAME=CONTEXT",
-              help="With --eks-backend kubeconfig: send tasks for cluster NAME to kubeconfig context CONTEXT "
-                   "(repeatable; NAME * for every cluster).")
-@click.option("--quiet", "-q", is_flag=True, help="No live view on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="No live view on stderr (errors only).")
+@execution_options
 def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
-        as_json: bool, history_file: Path | None, clock: str, seed: int | None, no_history_limit: bool,
-        mock_config: Path | None, test_case: str | None, hybrid: bool, show_variables: bool,
-        eks_backend: str | None, eks_kubeconfig: tuple[str, ...], jobs: str, quiet: bool) -> None:
-    """Run DEFINITION (JSON or YAML) and print its output."""
-    from aslrun import defaults
-    from aslrun.cli.render import LiveView, render_result_summary
-    from aslrun.interpreter import Interpreter
+        as_json: bool, history_file: Path | None, show_variables: bool, quiet: bool,
+        execution: ExecutionOptions) -> None:
+    """Run DEFINITION (JSON or YAML) and print its output.
 
+    Ctrl-C or SIGTERM aborts the execution cleanly (status ABORTED, --history written, exit 1);
+    a second one exits at once.
+    """
+    from aslrun.cli.render import LiveView, render_result_summary
+
+    view = None if quiet or as_json else LiveView(_stderr())
     try:
         input_value = _read_json_option(input_, "input")
         context_value = _read_json_option(context_, "context") if context_ else None
         if context_value is not None and not isinstance(context_value, dict):
             raise AslrunError("--context must be a JSON object")
-        interpreter = Interpreter(
-            clock=clock,
-            seed=seed,
-            history_limit=None if no_history_limit else defaults.MAX_HISTORY_EVENTS,
-            options={**_eks_options(eks_backend, eks_kubeconfig, jobs), "eks.jobs": jobs},
-        )
+        # The local EKS says which containers it starts; in the live view, or nowhere under --quiet/--json.
+        echo = view.notice if view is not None else _discard
+        interpreter = execution.interpreter(options={"eks.local.echo": echo} if _local_eks(execution) else None)
         machine = interpreter.load(definition, name=name)
-        interpreter.mock = _mock_test_case(mock_config, test_case, hybrid, machine.name)
-        listeners = []
-        view = None
-        if not quiet and not as_json:
-            view = LiveView(_stderr())
-            listeners.append(view)
-        execution = interpreter.start(machine, input_value, name=execution_name, listeners=listeners,
-                                      context=context_value)
+        interpreter.mock = execution.mock_test_case(machine.name)
+        running = interpreter.start(machine, input_value, name=execution_name,
+                                    listeners=[view] if view is not None else [], context=context_value)
         if history_file is not None:
             _check_writable(history_file)
     except AslrunError as exc:
         _fail(exc, as_json)
 
-    previous = signal.getsignal(signal.SIGINT)
-    interrupted = []
-
-    def on_interrupt(signum: int, frame: Any) -> None:
-        # First Ctrl-C stops the execution cleanly (ABORTED, history kept); a second one exits at once.
-        # Nothing is printed here: the handler may run in the middle of the live view's own write.
-        signal.signal(signal.SIGINT, previous)
-        interrupted.append(True)
-        execution.abort()
-
-    signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        result = execution.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with interpreter, _abort_on_signals(running) as interrupted:
+        try:
+            result = running.run()
+        finally:
+            if view is not None:
+                view.close()
     if interrupted:
-        _stderr().print("[yellow]interrupted: the execution was aborted[/yellow]")
+        _stderr().print(f"[yellow]{interrupted[0]}: the execution was aborted[/yellow]")
 
     if history_file is not None:
         try:
@@ -187,24 +154,40 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
     sys.exit(0 if result.succeeded else 1)
 
 
-def _eks_options(backend: str | None, kubeconfig: tuple[str, ...], jobs: str = "simulate") -> dict[str, Any]:
-    if kubeconfig and backend is None:
-        backend = "kubeconfig"
-    if kubeconfig and backend != "kubeconfig":
-        raise AslrunError(f"--eks-kubeconfig names kubeconfig contexts: it needs --eks-backend kubeconfig, not {backend}")
-    if jobs != "simulate" and backend not in (None, "local"):
-        raise AslrunError(f"--jobs {jobs} runs Job containers on the local EKS: it needs --eks-backend local "
-                          f"(the default), not {backend}")
-    options: dict[str, Any] = {"eks.backend": backend} if backend else {}
-    contexts = {}
-    for item in kubeconfig:
-        cluster, sep, context = item.partition("=")
-        if not sep or not cluster or not context:
-            raise AslrunError(f"--eks-kubeconfig {item!r}: expected NAME=CONTEXT (a cluster name and a kubeconfig context)")
-        contexts[cluster] = context
-    if contexts:
-        options["eks.kubeconfig"] = contexts
-    return options
+def _discard(text: str) -> None:
+    """Say nothing (--quiet, --json)."""
+
+
+def _local_eks(execution: ExecutionOptions) -> bool:
+    return execution.eks_backend in (None, "local") and not execution.eks_kubeconfig
+
+
+_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
+@contextlib.contextmanager
+def _abort_on_signals(execution: Any) -> Iterator[list[str]]:
+    """Ctrl-C (SIGINT) and SIGTERM abort ``execution`` cleanly; a second signal has its usual effect.
+
+    Yields a list that holds the first signal's description once one came. Nothing is printed in
+    the handler: it may run in the middle of the live view's own write.
+    """
+    previous = {signum: signal.getsignal(signum) for signum in _SIGNALS}
+    interrupted: list[str] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        interrupted.append(_SIGNALS[signal.Signals(signum)])
+        execution.abort()
+
+    for signum in _SIGNALS:
+        signal.signal(signum, on_signal)
+    try:
+        yield interrupted
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _check_writable(path: Path) -> None:
@@ -214,21 +197,6 @@ def _check_writable(path: Path) -> None:
             pass
     except OSError as exc:
         raise AslrunError(f"cannot write history to {path}: {exc.strerror}") from None
-
-
-def _mock_test_case(path: Path | None, test_case: str | None, hybrid: bool, machine_name: str) -> Any:
-    from aslrun.integrations.mock import MockConfig, find_mock_config
-
-    if path is None and test_case is None:
-        if hybrid:
-            raise AslrunError("--hybrid needs --mock-config and --test-case")
-        return None
-    found = find_mock_config(path)
-    if found is None:
-        raise AslrunError("--test-case needs --mock-config FILE (or the SFN_MOCK_CONFIG environment variable)")
-    if test_case is None:
-        raise AslrunError(f"--mock-config {found} needs --test-case NAME: which test case of it to use")
-    return MockConfig.load(found).test_case(machine_name, test_case).with_hybrid(hybrid)
 
 
 @cli.command()

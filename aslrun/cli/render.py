@@ -151,7 +151,10 @@ class LiveView:
     def _stop_footer(self) -> None:
         live, self._live = self._live, None
         if live is not None:
+            refresher = getattr(live, "_refresh_thread", None)
             live.stop()
+            if refresher is not None:
+                refresher.join()  # rich only tells its refresh thread to stop; wait for it to be gone
 
     def _show(self, execution: Execution, event: Event) -> None:
         etype = event.type

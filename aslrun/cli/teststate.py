@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from aslrun.cli.options import ExecutionOptions, execution_options
+
 __all__ = ["test_state"]
 
 _EXIT = {"SUCCEEDED": 0, "CAUGHT_ERROR": 0, "FAILED": 1, "RETRIABLE": 1}
@@ -34,17 +36,16 @@ _EXIT = {"SUCCEEDED": 0, "CAUGHT_ERROR": 0, "FAILED": 1, "RETRIABLE": 1}
 @click.option("--retrier-retry-count", type=click.IntRange(min=0), metavar="N",
               help="Retries already made (stateConfiguration.retrierRetryCount).")
 @click.option("--name", help="The state machine's name in the context object (default: the file's stem).")
-@click.option("--seed", type=int, help="Seed for UUIDs and random numbers (reproducible runs).")
+@execution_options
 def test_state(definition: Path, state_name: str | None, input_: str, inspection_level: str, mock: str | None,
                context_: str | None, variables: str | None, retrier_retry_count: int | None, name: str | None,
-               seed: int | None) -> None:
+               execution: ExecutionOptions) -> None:
     """Run one state of DEFINITION as AWS's TestState API does and print its response.
 
     DEFINITION is one state (a JSON/YAML object with "Type") or a whole state machine with --state.
     """
     from aslrun.cli.main import _fail, _read_json_option
     from aslrun.errors import AslrunError
-    from aslrun.interpreter import Interpreter
     from aslrun.teststate import test_state as run_test_state
 
     try:
@@ -52,11 +53,14 @@ def test_state(definition: Path, state_name: str | None, input_: str, inspection
         mock_value = _read_json_option(mock, "mock") if mock is not None else None
         context_value = _object_option(context_, "context", _read_json_option)
         variables_value = _object_option(variables, "variables", _read_json_option)
-        result = run_test_state(
-            definition, input_value, state_name=state_name, mock=mock_value, inspection_level=inspection_level,
-            context=context_value, variables=variables_value, retrier_retry_count=retrier_retry_count,
-            interpreter=Interpreter(seed=seed, clock="virtual"), name=name,
-        )
+        with execution.interpreter() as interpreter:
+            if execution.mock_config is not None or execution.test_case is not None:
+                interpreter.mock = execution.mock_test_case(name or definition.stem)
+            result = run_test_state(
+                definition, input_value, state_name=state_name, mock=mock_value, inspection_level=inspection_level,
+                context=context_value, variables=variables_value, retrier_retry_count=retrier_retry_count,
+                interpreter=interpreter, name=name,
+            )
     except AslrunError as exc:
         _fail(exc)
     click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))

@@ -762,6 +762,13 @@ class _PausableClock:
     def time(self) -> float:
         return self.clock.time()
 
+    def wait_until(self, moment: float, cancelled: threading.Event | None = None) -> bool:
+        return self.clock.wait_until(moment, cancelled)
+
+    def next_waiter(self) -> float | None:
+        next_waiter = getattr(self.clock, "next_waiter", None)
+        return next_waiter() if next_waiter is not None else None
+
     def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
         if self.virtual:
             self.clock.sleep_until(moment, wake)

@@ -34,6 +34,9 @@ class TaskRequest:
     execution_arn: str = ""
     scope: tuple[Any, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    #: the execution's clock (:class:`~aslrun.clock.Clock`): work the integration does in other
+    #: threads on its behalf waits on it (``clock.wait_until``), so a virtual clock stays one clock
+    clock: Any = None
 
 
 @runtime_checkable

@@ -41,6 +41,7 @@ from aslrun.integrations.eks.params import (
     run_job_params,
     sdk_metadata,
 )
+from aslrun.integrations.eks.settings import check as check_settings
 from aslrun.integrations.eks.waiting import Failed, WaitSettings, blocking, wait_for_job, wait_for_status
 
 __all__ = ["ACTIONS", "EksIntegration", "Lifecycle"]
@@ -137,7 +138,9 @@ class EksIntegration:
         """The backend, made on first use (unknown names raise ValueError)."""
         with self._lock:
             if self._backend is None:
-                self._backend = make_backend(self._choice(), self.options)
+                options = self.options
+                check_settings(options)
+                self._backend = make_backend(self._choice(), options)
             return self._backend
 
     def close(self) -> None:

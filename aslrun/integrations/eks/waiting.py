@@ -18,6 +18,7 @@ from aslrun.errors import StatesError
 from aslrun.integrations.eks.backends.base import KubeApi, KubeResponse, WatchUnsupported
 from aslrun.integrations.eks.errors import kube_failure, translate
 from aslrun.integrations.eks.jobs import finished, job_path, jobs_path, summary
+from aslrun.integrations.eks.settings import value
 
 __all__ = ["Backoff", "WaitSettings", "blocking", "pace", "wait_for_job", "wait_for_status"]
 
@@ -50,13 +51,13 @@ class WaitSettings:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> WaitSettings:
-        first = float(options.get("eks.poll_interval", 2.0))
+        first = float(value(options, "eks.poll_interval"))
         return cls(
-            Backoff(first, float(options.get("eks.poll_backoff", 1.5)),
-                    max(first, float(options.get("eks.poll_max_interval", 30.0)))),
-            bool(options.get("eks.watch", True)),
-            float(options.get("eks.watch_timeout", 20.0)),
-            str(options.get("eks.job_failed_error", "States.TaskFailed")),
+            Backoff(first, float(value(options, "eks.poll_backoff")),
+                    max(first, float(value(options, "eks.poll_max_interval")))),
+            bool(value(options, "eks.watch")),
+            float(value(options, "eks.watch_timeout")),
+            str(value(options, "eks.job_failed_error")),
         )
 
 
