@@ -32,7 +32,15 @@ from aslrun.integrations.arn import ResourceArn
 from aslrun.integrations.base import TaskRequest
 from aslrun.integrations.eks.backends import DEFAULT_BACKEND, ClusterRef, EksBackend, KubeApi, make_backend
 from aslrun.integrations.eks.errors import kube_failure, parameter_failure, reason_phrase, resource_failure
-from aslrun.integrations.eks.jobs import collect_logs, delete_job, finished, jobs_path
+from aslrun.integrations.eks.jobs import (
+    FAILED_CONTAINERS,
+    collect_logs,
+    delete_job,
+    failed_containers,
+    failure_notice,
+    finished,
+    jobs_path,
+)
 from aslrun.integrations.eks.params import (
     ParameterError,
     call_params,
@@ -216,6 +224,9 @@ class EksIntegration:
             backend = self.backend
         except ValueError as exc:
             raise StatesError("States.Runtime", str(exc)) from None
+        use_clock = getattr(backend, "use_clock", None)
+        if use_clock is not None and request.clock is not None:
+            use_clock(request.clock)  # one clock: the backend's simulated time is the execution's
         settings = WaitSettings.from_options(self.options)
         sync = pattern == ".sync"
         if action == "runJob":
@@ -272,7 +283,12 @@ class EksIntegration:
                 result["logs"] = yield from blocking(collect_logs, kube, ns, job, params.logs, what=kube.description)
             condition = finished(job) or {}
             if condition.get("type") == "Failed":
-                yield Progress(f"{label}: Job {ns}/{name} Failed ({condition.get('reason', 'no reason given')})")
+                # Jobs run on this machine: say why in the cause (an extra key; AWS's cause is the Job alone).
+                failures = [] if backend.remote else (yield Blocking(failed_containers, (kube, ns, job)))
+                if failures:
+                    result[FAILED_CONTAINERS] = failures
+                yield Progress(f"{label}: Job {ns}/{name} Failed ({condition.get('reason', 'no reason given')})"
+                               + failure_notice(failures))
                 raise resource_failure(result, settings.job_failed_error)
             yield Progress(f"{label}: Job {ns}/{name} Complete")
             return TaskReply(result, submitted)

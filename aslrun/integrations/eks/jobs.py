@@ -1,4 +1,4 @@
-"""Kubernetes Job helpers for eks:runJob: paths, the finished test, and log retrieval."""
+"""Kubernetes Job helpers for eks:runJob: paths, the finished test, log retrieval, and what failed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from aslrun.integrations.eks.backends.base import KubeApi
 from aslrun.integrations.eks.errors import kube_failure, translate
 from aslrun.integrations.eks.params import LogOptions
 
-__all__ = ["collect_logs", "delete_job", "finished", "job_path", "jobs_path", "parse_log", "summary"]
+__all__ = ["FAILED_CONTAINERS", "collect_logs", "delete_job", "failed_containers", "failure_notice", "finished",
+           "job_path", "jobs_path", "parse_log", "summary"]
+
+#: the key a failed Job's cause gets on backends that run Jobs on this machine (AWS's cause has no such key)
+FAILED_CONTAINERS = "aslrunFailedContainers"
+#: how much of a failed container's log that key carries: the last lines, at most this many bytes
+FAILED_LOG_LINES = 20
+FAILED_LOG_BYTES = 2048
 
 
 def jobs_path(namespace: str) -> str:
@@ -92,6 +99,85 @@ def collect_logs(kube: KubeApi, namespace: str, job: dict[str, Any], options: Lo
             containers[cname] = {"error": failed.error, "cause": failed.cause}
         pods[pod_name] = {"containers": containers}
     return {"pods": pods}
+
+
+def _terminations(pod: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    """``(container, terminated state, whether it was the previous run)`` of each failed container run."""
+    found = []
+    for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        state = (status.get("state") or {}).get("terminated")
+        last = (status.get("lastState") or {}).get("terminated")
+        if state and state.get("exitCode"):
+            found.append((str(status.get("name", "")), state, False))
+        elif last and last.get("exitCode"):
+            found.append((str(status.get("name", "")), last, True))
+    return found
+
+
+def _tail(text: str) -> list[str]:
+    lines = text.splitlines()[-FAILED_LOG_LINES:]
+    while lines and len("\n".join(lines).encode("utf-8")) > FAILED_LOG_BYTES:
+        if len(lines) == 1:
+            lines = [lines[0].encode("utf-8")[-FAILED_LOG_BYTES:].decode("utf-8", "ignore")]
+            break
+        lines = lines[1:]
+    return lines
+
+
+def failed_containers(kube: KubeApi, namespace: str, job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The failed containers of the Job's last failed pod, each with its log's tail (blocking; best effort).
+
+    ``[{"pod", "container", "exitCode", "reason", "logTail": [last lines], "hint"?}]``: up to
+    :data:`FAILED_LOG_LINES` lines and :data:`FAILED_LOG_BYTES` bytes of log, and ``hint`` when the
+    log shows a known failure of a host tool (``--jobs process`` runs the host's, not the image's).
+    Nothing (``[]``) when the pods or logs cannot be read.
+    """
+    from aslrun.integrations.eks.kube.executors import host_hint
+
+    ns = quote(namespace, safe="")
+    try:
+        resp = kube.request("GET", f"/api/v1/namespaces/{ns}/pods", [("labelSelector", pod_selector(job))])
+        body = resp.json() if resp.ok else {}
+    except Exception:
+        return []
+    pods = [(pod, found) for pod in (body.get("items") or []) if isinstance(pod, dict)
+            for found in [_terminations(pod)] if found]
+    if not pods:
+        return []
+    pod, found = max(pods, key=lambda entry: max(str(t.get("finishedAt") or "") for _, t, _ in entry[1]))
+    pod_name = str((pod.get("metadata") or {}).get("name", ""))
+    failures: list[dict[str, Any]] = []
+    for container, terminated, previous in found:
+        query = [("container", container), ("tailLines", str(FAILED_LOG_LINES))]
+        if previous:
+            query.append(("previous", "true"))
+        try:
+            log = kube.request("GET", f"/api/v1/namespaces/{ns}/pods/{quote(pod_name, safe='')}/log", query,
+                               accept="text/plain, */*")
+            text = log.text if log.ok else ""
+        except Exception:
+            text = ""
+        entry: dict[str, Any] = {"pod": pod_name, "container": container, "exitCode": terminated.get("exitCode"),
+                                 "reason": terminated.get("reason", ""), "logTail": _tail(text)}
+        hint = host_hint(text)
+        if hint:
+            entry["hint"] = hint
+        failures.append(entry)
+    return failures
+
+
+def failure_notice(failures: list[dict[str, Any]]) -> str:
+    """``; container pi of pod job-x exited 255: <its last log line> (hint)`` for a progress line."""
+    parts = []
+    for failure in failures:
+        last = next((line for line in reversed(failure["logTail"]) if line.strip()), "")
+        text = f"container {failure['container']} of pod {failure['pod']} exited {failure['exitCode']}"
+        if last:
+            text += f": {last.strip()[:200]}"
+        if failure.get("hint"):
+            text += f" ({failure['hint']})"
+        parts.append(text)
+    return "".join(f"; {part}" for part in parts)
 
 
 def delete_job(kube: KubeApi, namespace: str, name: str) -> str:

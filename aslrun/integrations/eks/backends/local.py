@@ -40,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from aslrun.clock import Clock, SystemClock
 from aslrun.integrations.eks.backends.base import ClusterRef, ControlPlane, EksApiError, KubeApi
 from aslrun.integrations.eks.backends.fake import FakeControlPlane
 from aslrun.integrations.eks.backends.http import KubeHttp, ssl_context_for
@@ -278,11 +279,13 @@ class LocalBackend:
         self._use_boto3 = bool(options.get("eks.local.boto3", True))
         self._on_start = options.get("eks.local.on_start")
         self._on_stop = options.get("eks.local.on_stop")
+        #: the execution's clock (:meth:`use_clock`): transitions and simulated containers run on it
+        self.clock: Clock = SystemClock()
         self.control = LocalControlPlane(
             self.region, account,
             transition_seconds=float(options.get("eks.local.transition_seconds", TRANSITION_SECONDS)),
             transition_polls=int(options.get("eks.local.transition_polls", TRANSITION_POLLS)),
-            on_active=self._start_cluster, on_gone=self._stop_cluster)
+            on_active=self._start_cluster, on_gone=self._stop_cluster, clock=lambda: self.clock.time())
         self.emulators: dict[str, Any] = {}
         self._ca: Any = None
         self._server: LocalEksServer | None = None
@@ -296,6 +299,18 @@ class LocalBackend:
 
     def __repr__(self) -> str:
         return f"LocalBackend({sorted(self.emulators)})"
+
+    def use_clock(self, clock: Clock) -> None:
+        """Run on ``clock`` (the execution's): CREATING/DELETING transitions and simulated containers.
+
+        On a virtual clock a simulated container's duration is virtual time that passes when the
+        execution has nothing else to do first; on the system clock it really passes. Executions that
+        share one backend at the same time share the clock of the one that called last.
+        """
+        self.clock = clock
+        use = getattr(self.executor, "use_clock", None)
+        if use is not None:
+            use(clock)
 
     # --- clusters' Kubernetes APIs
 

@@ -162,7 +162,8 @@ class KubeEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving and join every thread; idempotent."""
+        """Stop serving, end every running container (a process executor's whole process groups) and
+        join every thread; idempotent."""
         with self._lock:
             server, self._server = self._server, None
             if server is None:

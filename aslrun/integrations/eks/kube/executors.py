@@ -10,19 +10,29 @@ exceeds ``activeDeadlineSeconds``.
 Job name (exact name or glob) through :class:`JobOutcome`. A sequence of exit codes gives
 successive attempts different outcomes (``(1, 1, 0)``: fail twice, then succeed), which is how
 tests exercise ``backoffLimit``.
+
+:class:`ProcessExecutor` runs each container in a process group (a session) of its own and, as a
+kubelet tears down a container's PID namespace, kills the whole group (SIGTERM, then SIGKILL after
+:data:`KILL_GRACE_SECONDS`) when the container's main process exits, when the pod is deleted
+(which is how deleting a Job, a Task timeout and :meth:`KubeEmulator.stop` reach it): a command that
+forks leaves nothing behind. :func:`host_hint` names known failures of host tools.
 """
 
 from __future__ import annotations
 
+import collections
 import fnmatch
 import json
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["AnnotatedSimulatedExecutor", "ContainerRun", "DockerExecutor", "Executor", "JobOutcome", "ProcessExecutor",
-           "SimulatedExecutor", "make_executor"]
+           "SimulatedExecutor", "host_hint", "make_executor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,14 +195,85 @@ class AnnotatedSimulatedExecutor(SimulatedExecutor):
             return 1
 
 
+#: seconds a container's process group has between SIGTERM and SIGKILL
+KILL_GRACE_SECONDS = 2.0
+
+#: (text in a container's log, what to tell the user): host tools that fail where an image's would not
+HOST_HINTS = (
+    (("Can't use an undefined value as an ARRAY reference", "Math/BigInt/Calc.pm"),
+     "Debian 12's perl (Math::BigInt 1.999830) cannot compute bpi(2000); install libmath-bigint-perl "
+     "(apt-get install libmath-bigint-perl)"),
+)
+
+
+def host_hint(log: str) -> str | None:
+    """What to tell a user whose container log shows a known failure of a host tool (None: nothing known)."""
+    for needles, hint in HOST_HINTS:
+        if all(needle in log for needle in needles):
+            return hint
+    return None
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     try:
         import ctypes
-        import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except Exception:
         pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (zombies waiting for a parent's wait() do not)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # no procfs: a zombie counts as alive, so the group gets SIGKILL after the grace
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
+def kill_group(pgid: int, grace: float = KILL_GRACE_SECONDS, reap: Callable[[], object] | None = None) -> bool:
+    """End every process of group ``pgid``: SIGTERM, then SIGKILL for what still runs after ``grace``.
+
+    ``reap`` (e.g. ``Popen.poll``) is called while waiting so the group leader, our child, does not
+    linger as a zombie. Returns whether anything was running.
+    """
+    if not _group_alive(pgid):
+        return False
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if reap is not None:
+            reap()
+        if not _group_alive(pgid):
+            return True
+        time.sleep(0.02)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return True
 
 
 class ProcessExecutor:
@@ -201,16 +282,23 @@ class ProcessExecutor:
     The image is ignored. The environment is the literal ``env[].value`` entries (plus ``PATH``,
     ``HOME`` and ``LANG``), the working directory a fresh temp dir, stdout and stderr the pod log,
     the exit code the container's. Inside ``bwrap`` (no network, read-only host) when ``bwrap`` is
-    on PATH and ``sandbox`` is not False. ``echo`` gets one line per container run, saying what runs.
+    on PATH and ``sandbox`` is not False. ``echo`` gets one line per container run, saying what runs,
+    and one more when a failed run's log shows a known host-tool failure (:func:`host_hint`'s advice).
+
+    Each run is a session (process group) of its own; when the main process exits or the pod is
+    deleted, every process left in the group gets SIGTERM, then SIGKILL after ``grace`` seconds.
+    A process that leaves the group (``setsid``) escapes this, unless ``bwrap`` runs it: then its
+    PID namespace ends with the sandbox.
     """
 
     def __init__(self, *, sandbox: bool | None = None, echo: Callable[[str], None] | None = None,
-                 bwrap: str | None = None) -> None:
+                 bwrap: str | None = None, grace: float = KILL_GRACE_SECONDS) -> None:
         import shutil
 
         self.bwrap = bwrap or shutil.which("bwrap")
         self.sandbox = bool(self.bwrap) if sandbox is None else (sandbox and bool(self.bwrap))
         self.echo = echo if echo is not None else _stderr_line
+        self.grace = grace
 
     def argv(self, run: ContainerRun) -> list[str] | None:
         """What runs for ``run`` (None when the container has no ``command``)."""
@@ -223,7 +311,6 @@ class ProcessExecutor:
         return argv
 
     def run(self, run: ContainerRun) -> int:
-        import os
         import subprocess
         import tempfile
 
@@ -237,38 +324,48 @@ class ProcessExecutor:
         for item in run.container.get("env") or []:
             if isinstance(item, Mapping) and "name" in item and "value" in item:
                 env[str(item["name"])] = str(item["value"])
-        self.echo(f"aslrun: {run.namespace}/{run.pod_name} container {name!r} (image "
-                  f"{run.container.get('image', '')} ignored) runs: {' '.join(_quote(a) for a in argv)}")
+        where = f"{run.namespace}/{run.pod_name} container {name!r}"
+        self.echo(f"aslrun: {where} (image {run.container.get('image', '')} ignored) runs: "
+                  f"{' '.join(_quote(a) for a in argv)}")
         with tempfile.TemporaryDirectory(prefix="aslrun-pod-") as cwd:
             try:
                 proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        preexec_fn=_die_with_parent)
             except OSError as exc:
                 run.write(f"aslrun: cannot run {argv[0]!r}: {exc.strerror or exc}\n")
                 return 127
             assert proc.stdout is not None
             out = proc.stdout
+            tail: collections.deque[str] = collections.deque(maxlen=20)
 
             def pump() -> None:
                 for line in iter(out.readline, b""):
-                    run.write(line.decode("utf-8", errors="replace"))
+                    text = line.decode("utf-8", errors="replace")
+                    tail.append(text)
+                    run.write(text)
 
             reader = threading.Thread(target=pump, name=f"aslrun-log-{run.pod_name}", daemon=True)
             reader.start()
+            cancelled = False
             try:
                 while proc.poll() is None:
                     if run.cancelled.wait(0.02):
-                        proc.kill()
-                        proc.wait()
-                        reader.join(timeout=2)
-                        return 137
-                reader.join(timeout=5)
+                        cancelled = True
+                        break
             finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+                # The session id is the leader's pid; what it forked dies with it, as in a container.
+                kill_group(proc.pid, self.grace, proc.poll)
+                proc.wait()
+                reader.join(timeout=5)
                 out.close()
-            return int(proc.returncode) if proc.returncode >= 0 else 128 - proc.returncode
+            if cancelled:
+                return 137
+            code = int(proc.returncode) if proc.returncode >= 0 else 128 - proc.returncode
+            hint = host_hint("".join(tail)) if code else None
+            if hint:
+                self.echo(f"aslrun: {where} exited {code}: {hint}")
+            return code
 
 
 class DockerExecutor(ProcessExecutor):
