@@ -1,7 +1,8 @@
-"""kubectl against the local cluster of a running execution (local backend), through `aslrun cluster kubeconfig`.
+"""kubectl against the local cluster of a running execution (the default local backend).
 
-The run is a Python process (the ``local`` backend is not selectable with ``aslrun run`` yet);
-``aslrun cluster kubeconfig`` finds its cluster in the per-user registry all the same.
+``aslrun run`` (on the real clock, so a Job really lasts) and ``aslrun debug`` (paused after the first
+Job) keep their cluster up; ``aslrun cluster kubeconfig`` finds it in the per-user registry and
+kubectl sees its Jobs, pods and logs. When the run ends, nothing listens any more.
 """
 
 from __future__ import annotations
@@ -36,16 +37,16 @@ MACHINE = {"StartAt": "Run", "States": {
                                                              "command": ["true"]}]}}}}},
                "ResultPath": None, "End": True}}}
 
-SCRIPT = """
-import json, sys
-import aslrun
-from aslrun.integrations.eks.backends.local import LocalBackend
-result = aslrun.Interpreter(options={"eks.backend": LocalBackend({})}).run(json.load(open(sys.argv[1])), {})
-print(json.dumps({"status": result.status}))
-"""
+COMMANDS = {
+    "run": ["run", "--clock", "real", "--json"],
+    # paused at the second Task until the test writes "continue"
+    "debug": ["debug", "--break", "Linger", "--commands", "-"],
+}
 
 
-def test_kubectl_sees_the_jobs_pods_and_logs_of_a_running_run(tmp_path: Path, kubectl_binaries: dict[str, Path]) -> None:
+@pytest.mark.parametrize("command", ["run", "debug"])
+def test_kubectl_sees_the_jobs_pods_and_logs_of_a_running_run(tmp_path: Path, kubectl_binaries: dict[str, Path],
+                                                              command: str) -> None:
     if not kubectl_binaries:
         message = "no kubectl installed: run `bash tools/install-kubectl`"
         if os.environ.get("CI"):
@@ -56,8 +57,13 @@ def test_kubectl_sees_the_jobs_pods_and_logs_of_a_running_run(tmp_path: Path, ku
     machine.write_text(json.dumps(MACHINE))
     runtime = tmp_path / "runtime"
     env = {**os.environ, "ASLRUN_RUNTIME_DIR": str(runtime), "NO_PROXY": "127.0.0.1"}
-    run = subprocess.Popen([sys.executable, "-c", SCRIPT, str(machine)],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = [sys.executable, "-m", "aslrun", COMMANDS[command][0], str(machine), *COMMANDS[command][1:]]
+    run = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    if command == "debug":  # it starts paused at the first state: go on to the breakpoint
+        assert run.stdin is not None
+        run.stdin.write("continue\n")
+        run.stdin.flush()
     try:
         config = tmp_path / "kubeconfig"
         deadline = time.monotonic() + 20
@@ -88,9 +94,12 @@ def test_kubectl_sees_the_jobs_pods_and_logs_of_a_running_run(tmp_path: Path, ku
         endpoint = find_cluster("Looked", runtime)
         assert endpoint is not None
     finally:
-        out, err = run.communicate(timeout=60)
+        out, err = run.communicate("continue\n" if command == "debug" else None, timeout=60)
     assert run.returncode == 0, err
-    assert json.loads(out)["status"] == "SUCCEEDED"
+    if command == "run":
+        assert json.loads(out)["status"] == "SUCCEEDED"
+    else:
+        assert "SUCCEEDED" in out
     assert find_cluster("Looked", runtime) is None  # the registry entry went with the run
     gone = subprocess.run([str(binary), "--kubeconfig", str(config), "get", "pods", "--request-timeout", "2s"],
                           capture_output=True, text=True, env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]})

@@ -110,6 +110,23 @@ class SimulatedExecutor:
         self._outcomes: dict[str, JobOutcome] = dict(outcomes or {})
         self._attempts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        #: the clock delays run on (None: real time); see :meth:`use_clock`
+        self.clock: Any = None
+
+    def use_clock(self, clock: Any) -> None:
+        """Let containers run on ``clock`` (an aslrun :class:`~aslrun.clock.Clock`; default: real time).
+
+        On a virtual clock a container's delay is virtual: it ends when the execution's clock gets
+        there, which costs no real time.
+        """
+        self.clock = clock
+
+    def _wait(self, seconds: float, run: ContainerRun) -> bool:
+        """Wait ``seconds`` on the clock; True when the container was cancelled first."""
+        clock = self.clock
+        if clock is None:
+            return run.cancelled.wait(seconds)
+        return not clock.wait_until(clock.time() + seconds, run.cancelled)
 
     def set_outcome(self, pattern: str, outcome: JobOutcome) -> None:
         """Make Jobs (or bare pods) whose name matches ``pattern`` (exact or glob) behave as ``outcome``."""
@@ -137,7 +154,7 @@ class SimulatedExecutor:
         if text:
             run.write(text if text.endswith("\n") else text + "\n")
         delay = self.delay if outcome.delay is None else outcome.delay
-        if run.cancelled.wait(delay):
+        if self._wait(delay, run):
             return 137
         return outcome.code_for(attempt)
 
@@ -187,7 +204,7 @@ class AnnotatedSimulatedExecutor(SimulatedExecutor):
             delay = float(duration) if duration is not None else delay
         except (TypeError, ValueError):
             pass
-        if run.cancelled.wait(delay):
+        if self._wait(delay, run):
             return 137
         try:
             return int(code) if code is not None else base.code_for(run.restart_count)
