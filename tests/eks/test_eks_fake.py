@@ -80,6 +80,8 @@ def test_the_clock_is_virtual_for_in_process_backends_and_real_for_remote_ones()
     assert not aslrun.Interpreter(options={"eks.backend": "aws"}).choose_clock(machine).virtual
     assert not aslrun.Interpreter(options={"eks.backend": "kubeconfig"}).choose_clock(machine).virtual
     assert aslrun.Interpreter().choose_clock(machine).virtual  # local is the default
+    # Job containers that really run take real time: the real clock then
+    assert not aslrun.Interpreter(options={"eks.jobs": "process"}).choose_clock(machine).virtual
 
 
 def test_an_unknown_backend_name_is_a_clear_failure() -> None:

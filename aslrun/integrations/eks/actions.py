@@ -50,6 +50,7 @@ from aslrun.integrations.eks.params import (
     sdk_metadata,
 )
 from aslrun.integrations.eks.settings import check as check_settings
+from aslrun.integrations.eks.settings import value as settings_value
 from aslrun.integrations.eks.waiting import Failed, WaitSettings, blocking, wait_for_job, wait_for_status
 
 __all__ = ["ACTIONS", "EksIntegration", "Lifecycle"]
@@ -170,10 +171,17 @@ class EksIntegration:
 
     @property
     def remote(self) -> bool:
-        """True unless the backend runs everything in this process (then the virtual clock is the default)."""
+        """True when tasks take real time: a real cluster, or Job containers that really run.
+
+        Then the real clock is the default; only the fake backend and the local one with simulated
+        containers keep everything in this process and on the virtual clock.
+        """
         choice = self._choice() or DEFAULT_BACKEND
         if isinstance(choice, str):
-            return choice not in ("fake", "local")
+            if choice == "local":
+                options = self.options
+                return options.get("eks.local.executor") is not None or settings_value(options, "eks.jobs") != "simulate"
+            return choice != "fake"
         return bool(getattr(choice, "remote", True))
 
     def handles(self, resource: ResourceArn) -> bool:
