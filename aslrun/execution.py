@@ -175,6 +175,11 @@ class Execution:
     def execution_arn(self) -> str:
         return self.engine.ctx.execution_arn
 
+    @property
+    def busy(self) -> bool:
+        """True while an integration call runs in the background (a ``.sync`` Task waiting on its service)."""
+        return self._background > 0
+
     def abort(self) -> None:
         """Stop the execution as StopExecution does (the run ends ABORTED).
 
@@ -344,6 +349,9 @@ class Execution:
         return True
 
     def _wait_background(self) -> None:
+        idle = getattr(self.clock, "idle", None)  # a debugger's clock may stop here (Ctrl-C)
+        if idle is not None and idle():
+            return
         self._wake.wait(0.5)
         self._wake.clear()
 

@@ -867,3 +867,56 @@ def test_progress_notes_show_while_stepping_over_a_long_task() -> None:
     assert "… Job: Job hello-1: 1 of 2 pods running" in out
     assert out.index("pods running") < out.index("▶ After (Pass)")
     assert result.output == {"done": True}
+
+
+class Slow:
+    """An integration whose call runs in the background (a Blocking effect) until released."""
+
+    name = "slow"
+    remote = True
+
+    def __init__(self) -> None:
+        import threading
+
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def handles(self, resource: Any) -> bool:
+        return True
+
+    def invoke(self, request: Any) -> Any:
+        from aslrun.effects import Blocking
+
+        def work() -> dict[str, bool]:
+            self.started.set()
+            self.release.wait(30)
+            return {"done": True}
+
+        return (yield Blocking(work, ()))
+
+
+def test_a_pause_while_a_task_works_in_the_background_stops_in_that_task() -> None:
+    import threading
+
+    slow = Slow()
+
+    def ctrl_c_once_the_task_runs(session: Session) -> None:
+        def later() -> None:
+            slow.started.wait(10)
+            session.request_pause()
+
+        threading.Thread(target=later, daemon=True).start()
+        session.cont()
+
+    def look_then_let_it_finish(session: Session) -> None:
+        slow.release.set()
+        session.cont()
+
+    machine = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::slow:do",
+                                                      "End": True}}}
+    interpreter = Interpreter(integrations=[slow], load_plugins=False, clock="real")
+    session = Scripted(interpreter.load(machine), [ctrl_c_once_the_task_runs, look_then_let_it_finish])
+    result = session.run(interpreter, {})
+    assert at(session) == [("Work", "enter", "input"), ("Work", "pause", "afterParameters")]
+    assert session.seen[1].remaining is None  # waiting on the Task, not on a timer
+    assert result.output == {"done": True}

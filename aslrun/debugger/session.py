@@ -233,8 +233,9 @@ class Session:
             reasons.append(mode)
         return self._halt(Stop(self._stops + 1, kind, visit, stage, value, reasons, editable))
 
-    def _pause_waiting(self, remaining: float) -> bool:
-        """The execution is idle, its clock waiting ``remaining`` seconds: stop there if a pause was asked.
+    def _pause_waiting(self, remaining: float | None) -> bool:
+        """The execution is idle, its clock waiting ``remaining`` seconds (None: waiting on a Task's
+        integration in the background): stop there if a pause was asked.
 
         Returns whether it stopped.
         """
@@ -247,7 +248,7 @@ class Session:
         stage = reached[-1] if reached else None
         value = visit.stages[stage] if stage is not None else visit.input
         self._halt(Stop(self._stops + 1, "pause", visit, stage, value, ["paused (Ctrl-C)"], False,
-                        remaining=max(remaining, 0.0)))
+                        remaining=None if remaining is None else max(remaining, 0.0)))
         return True
 
     def _waiting_visit(self) -> Visit | None:
@@ -769,6 +770,11 @@ class _PausableClock:
         next_waiter = getattr(self.clock, "next_waiter", None)
         return next_waiter() if next_waiter is not None else None
 
+    def idle(self) -> bool:
+        """The execution waits on work in the background (a ``.sync`` Task): pause there if asked."""
+        session = self._session
+        return bool(session._pause) and not session.quitting and session._pause_waiting(None)
+
     def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
         if self.virtual:
             self.clock.sleep_until(moment, wake)
@@ -777,7 +783,10 @@ class _PausableClock:
         while (now := self.clock.time()) < moment:
             if session.quitting or wake is not None and wake.is_set():
                 return
-            if session._pause and session._pause_waiting(moment - now):
+            # While a Task works in the background, the moment is only the next timer (the execution's
+            # timeout, say): the pause is "waiting on the Task", not a countdown.
+            busy = session.execution is not None and session.execution.busy
+            if session._pause and session._pause_waiting(None if busy else moment - now):
                 return  # the execution looks again: an abort, a result, or its timer still to come
             self.clock.sleep_until(min(moment, now + SIGNAL_SLICE), wake)
 
