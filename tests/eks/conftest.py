@@ -10,9 +10,8 @@
   put in ``.venv/kubectl`` (or ``$ASLRUN_KUBECTL_DIR``); only those present.
 * ``kubectl`` — parametrized over both versions: a runner bound to ``kube_api``'s kubeconfig with
   its own HOME and discovery cache. A missing binary skips the test, but fails it when ``CI`` is set.
-* ``leaves_nothing`` (automatic for every test here) — after the test, this process has no listening
-  socket, no non-daemon thread and no child process that it did not have before (each one a failure
-  naming what was left).
+* (``tests/conftest.py`` checks after every test that it left no listening socket, non-daemon thread
+  or child process.)
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,72 +29,6 @@ from aslrun.integrations.eks.kube import CertificateAuthority, KubeEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL_VERSIONS = ("1.20", "1.33")
-
-
-def listening_sockets() -> set[str]:
-    """``host:port`` of every TCP socket this process has listening (from /proc)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    found = set()
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
-                found.add(f"{fields[1]} (inode {fields[9]})")
-    return found
-
-
-def child_processes() -> set[str]:
-    """``pid command`` of every live child process of this process."""
-    found = set()
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            pids = Path(f"/proc/self/task/{tid}/children").read_text().split()
-        except OSError:
-            continue
-        for pid in pids:
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state != "Z":  # a zombie is gone, only not yet reaped
-                found.add(f"{pid} {cmd.strip()}")
-    return found
-
-
-def non_daemon_threads() -> set[str]:
-    """Names of live non-daemon threads other than the main thread."""
-    return {f"{t.name} ({t.ident})" for t in threading.enumerate()
-            if not t.daemon and t is not threading.main_thread() and t.is_alive()}
-
-
-@pytest.fixture(autouse=True)
-def leaves_nothing() -> Iterator[None]:
-    """Fail a test that leaves a listening socket, a non-daemon thread or a child process behind."""
-    before = (listening_sockets(), non_daemon_threads(), child_processes())
-    yield
-    deadline = time.monotonic() + 5.0  # threads and processes told to stop get a moment to finish
-    while True:
-        left = [now - was for now, was in zip((listening_sockets(), non_daemon_threads(), child_processes()),
-                                              before)]
-        if not any(left) or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    sockets, threads, children = left
-    assert not sockets, f"the test left listening sockets: {sorted(sockets)}"
-    assert not threads, f"the test left non-daemon threads: {sorted(threads)}"
-    assert not children, f"the test left child processes: {sorted(children)}"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,6 +1,6 @@
 """Every execution closes what it opened: the local EKS, its servers, threads and Job processes.
 
-The ``leaves_nothing`` fixture (tests/eks/conftest.py) checks this process after each test here: no
+The ``leaves_nothing`` fixture (tests/conftest.py) checks this process after each test here: no
 listening socket, no non-daemon thread, no child process left behind.
 """
 
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import listening_sockets
+from leakcheck import listening_sockets
 
 import aslrun
 from aslrun.teststate import test_state as run_test_state

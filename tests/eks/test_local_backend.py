@@ -341,3 +341,23 @@ def test_ctrl_c_tears_everything_down() -> None:
             proc.kill()
         proc.communicate()
     assert not listening(endpoint)
+
+
+FORGETFUL = """
+import json, sys
+import aslrun
+from aslrun.integrations.eks.backends.local import LocalBackend
+backend = LocalBackend({})  # the caller's own backend object, never closed
+result = aslrun.Interpreter(options={"eks.backend": backend}).run(json.load(open(sys.argv[1])),
+                                                                 json.load(open(sys.argv[2])))
+print(result.status)
+"""
+
+
+def test_a_script_that_never_closes_its_own_backend_still_exits() -> None:
+    # the emulator's connection threads are daemons: an open keep-alive connection (idle timeout 120 s)
+    # cannot hold the interpreter at exit
+    proc = subprocess.run([sys.executable, "-c", FORGETFUL, str(SAMPLES / "run-job.json"),
+                           str(SAMPLES / "run-job.input.json")], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "SUCCEEDED"

@@ -144,7 +144,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = False
+    # Daemon threads, still joined by server_close (block_on_close): stop() leaves no thread behind,
+    # and a server someone forgot to stop cannot hold the process open at exit.
+    daemon_threads = True
     block_on_close = True
     allow_reuse_address = True
 
