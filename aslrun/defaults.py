@@ -61,3 +61,7 @@ WORKER_JOIN_SECONDS = 10.0
 #: on a virtual clock, how long the background must be quiet (real seconds) before the clock jumps to
 #: the moment a background thread waits for (a simulated Job container's end)
 VIRTUAL_QUIET_SECONDS = 0.02
+
+#: a retry's backoff grows at most to this many seconds (one second more than the longest execution
+#: AWS allows, so a longer delay would change nothing); the growth saturates here instead of overflowing
+MAX_RETRY_DELAY_SECONDS = MAX_EXECUTION_SECONDS + 1

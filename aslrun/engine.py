@@ -116,8 +116,16 @@ def error_matches(error_equals: tuple[str, ...], error: str | None, heartbeat: b
 
 
 def retry_delay(retrier: Retrier, attempt: int, uniform: Any = None) -> float:
-    """Seconds to wait before retry number ``attempt`` (1-based) of ``retrier``."""
-    base = retrier.interval_seconds * (retrier.backoff_rate ** (attempt - 1))
+    """Seconds to wait before retry number ``attempt`` (1-based) of ``retrier``.
+
+    The growth saturates at :data:`~aslrun.defaults.MAX_RETRY_DELAY_SECONDS` (longer than any execution
+    may last) instead of overflowing: ``BackoffRate: 1e308`` is valid ASL.
+    """
+    try:
+        base = min(retrier.interval_seconds * (retrier.backoff_rate ** (attempt - 1)),
+                   defaults.MAX_RETRY_DELAY_SECONDS)
+    except OverflowError:
+        base = defaults.MAX_RETRY_DELAY_SECONDS
     if retrier.max_delay_seconds is not None:
         base = min(base, retrier.max_delay_seconds)
     if retrier.jitter == "FULL" and uniform is not None:

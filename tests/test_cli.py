@@ -587,3 +587,47 @@ def test_a_syntax_error_on_a_long_line_shows_a_window_with_the_caret_under_the_e
     caret_line = next(i for i, line in enumerate(lines) if line.strip() == "^")
     excerpt = lines[caret_line - 1]
     assert excerpt[lines[caret_line].index("^")] == "t"  # the caret sits under the 't' of 'true'
+
+
+# ---------------------------------------------------------------- internal errors and JSON text
+
+
+def _boom(self: object) -> None:
+    raise RuntimeError("boom in the engine")
+
+
+def test_an_internal_error_exits_3_with_one_line_and_no_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    from aslrun.cli.main import main
+    from aslrun.execution import Execution
+
+    machine = tmp_path / "m.json"
+    machine.write_text('{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}')
+    monkeypatch.setattr(Execution, "run", _boom)
+    with pytest.raises(SystemExit) as exited:
+        main(["run", str(machine)])
+    assert exited.value.code == 3
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    said = " ".join(err.split())
+    assert said == ("internal error: RuntimeError: boom in the engine — this is a bug in aslrun. Please report it "
+                    "with the command, the definition and its input (add --debug for the traceback).")
+
+    with pytest.raises(SystemExit) as exited:
+        main(["run", str(machine), "--json", "--debug"])
+    assert exited.value.code == 3
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"status": "ERROR", "error": "aslrun.InternalError",
+                               "cause": "RuntimeError: boom in the engine"}
+    assert "Traceback (most recent call last)" in err and "_boom" in err
+
+
+def test_json_text_is_strict_json_that_utf8_can_carry() -> None:
+    from aslrun.cli.main import json_text
+
+    assert json_text({"a": "é"}) == '{"a": "é"}'
+    escaped = json_text({"a": "\udfff", "b": "é"})  # a lone surrogate: UTF-8 cannot carry it raw
+    assert escaped == '{"a": "\\udfff", "b": "\\u00e9"}' and escaped.encode("utf-8")
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        json_text({"n": float("nan")})

@@ -483,3 +483,43 @@ def test_property_full_jitter_stays_within_the_delay(
     for gap, limit in zip(gaps, expected, strict=True):
         assert -1e-3 <= gap <= limit + 1e-3
 
+
+
+# ---------------------------------------------------------------- extreme but valid Retry fields
+
+
+@settings(max_examples=300, deadline=None)
+@given(interval=st.integers(1, 99_999_999), rate=st.floats(1.0, 1e308), attempt=st.integers(1, 99_999_999),
+       max_delay=st.none() | st.integers(1, 31_622_401), jitter=st.sampled_from(["NONE", "FULL"]))
+def test_property_the_backoff_saturates_instead_of_overflowing(interval: int, rate: float, attempt: int,
+                                                                max_delay: int | None, jitter: str) -> None:
+    import random
+
+    from aslrun import defaults
+    from aslrun.engine import retry_delay
+    from aslrun.nodes import Retrier
+
+    retrier = Retrier(("States.ALL",), interval, 3, rate, max_delay, jitter)
+    delay = retry_delay(retrier, attempt, random.Random(0).uniform)
+    assert 0.0 <= delay <= (max_delay if max_delay is not None else defaults.MAX_RETRY_DELAY_SECONDS)
+
+
+def test_a_huge_backoff_rate_is_capped_by_max_delay_seconds() -> None:
+    machine = {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::flaky:call", "End": True,
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "BackoffRate": 1e308,
+                   "MaxDelaySeconds": 10, "MaxAttempts": 5}]}}}
+
+    class AlwaysFails:
+        name = "flaky"
+        remote = False
+
+        def handles(self, resource: Any) -> bool:
+            return True
+
+        def invoke(self, request: TaskRequest) -> Any:
+            raise StatesError("Flaky.Error", "no")
+
+    result = aslrun.run(machine, {}, integrations=[AlwaysFails()], load_plugins=False, clock="virtual")
+    assert result.status == "FAILED" and result.error == "Flaky.Error"
+    assert round(result.stop_time - result.start_time) == 1 + 10 + 10 + 10 + 10  # 1 s, then capped at 10 s

@@ -7,14 +7,13 @@ A thin shell: it reads the options, starts the execution with a
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
 import click
 
-from aslrun.cli.main import _check_writable, _fail, _read_json_option
+from aslrun.cli.main import _check_writable, _fail, _read_json_option, json_text
 from aslrun.cli.options import ExecutionOptions, execution_options
 from aslrun.errors import AslrunError
 
@@ -74,7 +73,7 @@ def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file:
         result = debugger.run_execution(running)
     if history_file is not None:
         try:
-            history_file.write_text(json.dumps({"events": result.history}, indent=2, ensure_ascii=False) + "\n",
+            history_file.write_text(json_text({"events": result.history}, indent=2) + "\n",
                                     encoding="utf-8")
         except OSError as exc:
             _fail(AslrunError(f"cannot write history to {history_file}: {exc.strerror}"))

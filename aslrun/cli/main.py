@@ -38,7 +38,7 @@ def _fail(error: AslrunError, as_json: bool = False) -> NoReturn:
                                    "error": type(error).__name__, "cause": str(error)}
         if isinstance(error, DefinitionError):
             payload["diagnostics"] = [d.to_json() for d in error.diagnostics]
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        click.echo(json_text(payload))
     console = _stderr()
     if isinstance(error, DefinitionError):
         from aslrun.cli.render import render_diagnostics
@@ -47,6 +47,21 @@ def _fail(error: AslrunError, as_json: bool = False) -> NoReturn:
     else:
         console.print(f"[bold red]error:[/bold red] {_escape(str(error))}")
     sys.exit(error.exit_code)
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """``value`` as RFC 8259 JSON text that UTF-8 can carry.
+
+    Non-ASCII characters stay as they are, except when the text holds a lone surrogate (which UTF-8
+    cannot encode): then every non-ASCII character is escaped. NaN and infinities are not JSON and
+    raise ``ValueError`` (an internal error: no execution produces them).
+    """
+    text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, indent=indent, ensure_ascii=True, allow_nan=False)
+    return text
 
 
 def _escape(text: str) -> str:
@@ -77,8 +92,15 @@ def _read_json_option(value: str, what: str) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aslrun", prog_name="aslrun")
-def cli() -> None:
-    """Run AWS Step Functions state machines locally, exactly as the service does."""
+@click.option("--debug", is_flag=True,
+              help="On an internal error (a bug in aslrun, exit code 3), print the Python traceback too. "
+                   "Also accepted after the command (aslrun run m.json --debug).")
+def cli(debug: bool) -> None:
+    """Run AWS Step Functions state machines locally, exactly as the service does.
+
+    Exit codes: 0 succeeded (or valid); 1 the execution failed, timed out or was aborted; 2 bad usage,
+    bad input or an invalid definition; 3 an internal error of aslrun (a bug: please report it).
+    """
 
 
 @cli.command()
@@ -134,7 +156,7 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
 
     if history_file is not None:
         try:
-            history_file.write_text(json.dumps({"events": result.history}, indent=2, ensure_ascii=False) + "\n",
+            history_file.write_text(json_text({"events": result.history}, indent=2) + "\n",
                                     encoding="utf-8")
         except OSError as exc:
             _fail(AslrunError(f"cannot write history to {history_file}: {exc.strerror}"))
@@ -143,14 +165,14 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
 
         render_variables(_stderr(), result.variables)
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        click.echo(json_text(result.to_json()))
     else:
         if view is not None:
             view.finish(result)
         else:
             render_result_summary(_stderr(), result)
         if result.succeeded:
-            click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
+            click.echo(json_text(result.output, indent=2))
     sys.exit(0 if result.succeeded else 1)
 
 
@@ -224,8 +246,8 @@ def validate(definition: Path, as_json: bool) -> None:
         _fail(exc)
     errors = [d for d in diagnostics if d.severity == "ERROR"]
     if as_json:
-        click.echo(json.dumps({"result": "FAIL" if errors else "OK",
-                               "diagnostics": [d.to_json() for d in diagnostics]}, ensure_ascii=False))
+        click.echo(json_text({"result": "FAIL" if errors else "OK",
+                               "diagnostics": [d.to_json() for d in diagnostics]}))
     elif diagnostics:
         render_diagnostics(_stderr(), diagnostics, str(definition))
         if not errors:
@@ -242,12 +264,41 @@ cli.add_command(__import__("aslrun.cli.debug", fromlist=["debug"]).debug)
 cli.add_command(__import__("aslrun.cli.cluster", fromlist=["cluster"]).cluster)
 
 
-def main() -> None:
-    """Console-script entry point."""
+#: the exit code of an internal error (a bug in aslrun), apart from 1 (the execution failed) and 2 (usage)
+INTERNAL_ERROR_EXIT = 3
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point.
+
+    An exception that is not an aslrun error is a bug: one line on stderr saying what failed and how to
+    report it (the traceback with ``--debug``), one JSON object on stdout under ``--json``, exit code 3.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    as_json = "--json" in args
     try:
-        cli.main(prog_name="aslrun", standalone_mode=True)
+        # --debug is taken wherever it stands, before or after the command
+        cli.main(args=[a for a in args if a != "--debug"], prog_name="aslrun", standalone_mode=True)
     except AslrunError as exc:  # pragma: no cover - commands handle their own
-        _fail(exc)
+        _fail(exc, as_json)
+    except Exception as exc:
+        _internal_error(exc, debug, as_json)
+
+
+def _internal_error(exc: BaseException, debug: bool, as_json: bool) -> NoReturn:
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+    if as_json:
+        click.echo(json_text({"status": "ERROR", "error": "aslrun.InternalError", "cause": what}))
+    console = _stderr()
+    if debug:
+        import traceback
+
+        console.print(_escape("".join(traceback.format_exception(exc))), end="")
+    console.print(f"[bold red]internal error:[/bold red] {_escape(what)} — this is a bug in aslrun. Please report "
+                  "it with the command, the definition and its input"
+                  + ("." if debug else " (add --debug for the traceback)."), soft_wrap=True)
+    sys.exit(INTERNAL_ERROR_EXIT)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,6 @@ Prints the TestState response (``output``, ``error``, ``cause``, ``inspectionDat
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ def test_state(definition: Path, state_name: str | None, input_: str, inspection
 
     DEFINITION is one state (a JSON/YAML object with "Type") or a whole state machine with --state.
     """
-    from aslrun.cli.main import _fail, _read_json_option
+    from aslrun.cli.main import _fail, _read_json_option, json_text
     from aslrun.errors import AslrunError
     from aslrun.teststate import test_state as run_test_state
 
@@ -63,7 +62,7 @@ def test_state(definition: Path, state_name: str | None, input_: str, inspection
             )
     except AslrunError as exc:
         _fail(exc)
-    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    click.echo(json_text(result.to_json(), indent=2))
     sys.exit(_EXIT[result.status])
 
 
