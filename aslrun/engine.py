@@ -572,7 +572,8 @@ class Engine(MapRunner):
             raw = _resolve(path, env)
             if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
                 isinstance(raw, float) and not raw.is_integer()
-            ):
+            ) or not _JAVA_LONG_MIN <= raw <= _JAVA_LONG_MAX:
+                # AWS reads the value as a Java long: a fraction, or a number outside the long range, is not one.
                 raise StatesError(
                     "States.Runtime",
                     f"The SecondsPath parameter cannot be parsed as a long value: {path.text} == {_java_text(raw)}",
@@ -1008,6 +1009,10 @@ def _lenient_number(value: Any) -> Any:
             return value
         return number if math.isfinite(number) else value
     return value
+
+
+#: the range of a Java long, as AWS reads SecondsPath
+_JAVA_LONG_MIN, _JAVA_LONG_MAX = -(2**63), 2**63 - 1
 
 
 def _positive_int_field(literal: Any, path: Any, env: Env, field: str) -> int | None:

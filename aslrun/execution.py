@@ -669,7 +669,9 @@ class Execution:
                 # No integration sends heartbeats yet, so a heartbeat limit acts as a deadline too.
                 heartbeat = bool(item.heartbeat_seconds) and min(limits) == item.heartbeat_seconds
                 deadline = _Deadline(sub, run, heartbeat)
-                heapq.heappush(self._timers, (self.clock.time() + min(limits), next(self._seq), deadline))
+                # A limit past the longest execution changes nothing: saturate rather than overflow a float.
+                limit = min(min(limits), defaults.MAX_RETRY_DELAY_SECONDS)
+                heapq.heappush(self._timers, (self.clock.time() + limit, next(self._seq), deadline))
             return _BLOCKED
         return reply if isinstance(reply, TaskReply) else TaskReply(reply)
 

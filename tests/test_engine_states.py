@@ -1032,3 +1032,35 @@ def test_abort_while_a_task_runs() -> None:
     result = execution.run()
     assert result.status == "ABORTED"
     assert types(result)[-2:] == ["TaskStateAborted", "ExecutionAborted"]
+
+
+# ---------------------------------------------------------------- extreme numbers in time fields
+
+
+@pytest.mark.parametrize("seconds", [10**400, 1e308, 2**63, -(2**63) - 1])
+def test_a_seconds_path_outside_the_java_long_range_is_not_a_long(seconds: Any) -> None:
+    machine = {"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}}
+    result = aslrun.run(machine, {"s": seconds}, clock="virtual")
+    assert result.status == "FAILED" and result.error == "States.Runtime"
+    assert "The SecondsPath parameter cannot be parsed as a long value: $.s == " in result.cause
+
+
+def test_a_huge_timeout_seconds_path_saturates_instead_of_overflowing() -> None:
+    class Quick:
+        name = "quick"
+        remote = False
+
+        def handles(self, resource: Any) -> bool:
+            return True
+
+        def invoke(self, request: Any) -> Any:
+            from aslrun.effects import Sleep
+
+            yield Sleep(5)
+            return {"done": True}
+
+    machine = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::quick:go",
+                                                "TimeoutSecondsPath": "$.t", "HeartbeatSecondsPath": "$.t",
+                                                "End": True}}}
+    result = aslrun.run(machine, {"t": 10**400}, integrations=[Quick()], load_plugins=False, clock="virtual")
+    assert result.status == "SUCCEEDED" and result.output == {"done": True}
