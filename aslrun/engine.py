@@ -565,8 +565,9 @@ class Engine(MapRunner):
         return self._next(state), output
 
     def wait_seconds(self, state: WaitState, env: Env) -> Gen:
+        seconds: float | int
         if state.seconds is not None:
-            seconds = float(state.seconds)
+            seconds = state.seconds
         elif state.seconds_path is not None:
             path = state.seconds_path
             raw = _resolve(path, env)
@@ -583,7 +584,7 @@ class Engine(MapRunner):
                     "States.Runtime",
                     f"The SecondsPath parameter references a negative value: {path.text} == {_java_text(raw)}",
                 )
-            seconds = float(raw)
+            seconds = raw
         else:
             if state.timestamp is not None:
                 until = state.timestamp
@@ -600,21 +601,23 @@ class Engine(MapRunner):
                         f"date-time format string: {path.text} == {_java_text(raw)}",
                     )
             seconds = yield from self.seconds_until(until)
+        # Compared before any float conversion: an integer too large for a float is simply too long.
         if seconds > defaults.MAX_WAIT_SECONDS:
             raise StatesError("States.Runtime", "Wait state delay is too long.")
-        return seconds
+        return float(seconds)
 
     def wait_seconds_jsonata(self, state: WaitState, scope: Any) -> Gen:
+        seconds: float | int
         if state.seconds is not None:
-            seconds = float(jflow.evaluate_typed(state.seconds, scope, "Seconds", "non-negative-integer")
-                            if jflow.is_field(state.seconds) else state.seconds)
+            seconds = (jflow.evaluate_typed(state.seconds, scope, "Seconds", "non-negative-integer")
+                       if jflow.is_field(state.seconds) else state.seconds)
         else:
             until = jflow.evaluate_typed(state.timestamp, scope, "Timestamp", "timestamp") \
                 if jflow.is_field(state.timestamp) else state.timestamp
             seconds = yield from self.seconds_until(until)
         if seconds > defaults.MAX_WAIT_SECONDS:
             raise StatesError("States.Runtime", "Wait state delay is too long.")
-        return seconds
+        return float(seconds)
 
     @staticmethod
     def seconds_until(until: datetime) -> Gen:

@@ -1064,3 +1064,10 @@ def test_a_huge_timeout_seconds_path_saturates_instead_of_overflowing() -> None:
                                                 "End": True}}}
     result = aslrun.run(machine, {"t": 10**400}, integrations=[Quick()], load_plugins=False, clock="virtual")
     assert result.status == "SUCCEEDED" and result.output == {"done": True}
+
+
+def test_a_wait_of_more_seconds_than_a_float_holds_is_too_long() -> None:
+    machine = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10**400, "End": True}}}
+    result = aslrun.run(machine, {}, clock="virtual")
+    assert result.status == "FAILED" and result.error == "States.Runtime"
+    assert result.cause is not None and result.cause.endswith("Wait state delay is too long.")
