@@ -8,6 +8,7 @@ same objects in the history, in variables and in later states.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,11 +32,37 @@ __all__ = [
 
 # One encoder for the process: json.dumps with non-default options builds a new one per call.
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def compact_json(value: Any) -> str:
-    """JSON text the way Step Functions writes it: no spaces, non-ASCII kept."""
-    return _ENCODE(value)
+    """JSON text the way Step Functions writes it: no spaces, non-ASCII kept.
+
+    Surrogates (only inside strings: ``States.StringToJson`` of ``"\\udfff"`` makes one) are
+    written as ``\\uXXXX`` escapes, so the text always encodes to UTF-8 and reads back the same.
+    A value Python cannot write, nested too deeply or holding an integer past Python's 4,300
+    digits (made inside an execution: the input was checked on the way in), is a
+    ``States.Runtime`` error, as a value Step Functions cannot serialise would be.
+    """
+    try:
+        text = _ENCODE(value)
+    except RecursionError:
+        raise StatesError(
+            "States.Runtime",
+            "The value cannot be written as JSON: it is nested too deeply (executions take inputs nested "
+            f"at most {defaults.MAX_JSON_DEPTH} levels deep, MAX_JSON_DEPTH).",
+        ) from None
+    except ValueError as exc:
+        # int -> str past sys.get_int_max_str_digits() (a product of arithmetic), or a circular value.
+        reason = "an integer in it has more than 4300 digits" if "digits" in str(exc) else str(exc)
+        raise StatesError("States.Runtime", f"The value cannot be written as JSON: {reason}.") from None
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub(_escape_surrogate, text)
+    return text
 
 
 def payload_size(value: Any) -> int:

@@ -65,3 +65,20 @@ VIRTUAL_QUIET_SECONDS = 0.02
 #: a retry's backoff grows at most to this many seconds (one second more than the longest execution
 #: AWS allows, so a longer delay would change nothing); the growth saturates here instead of overflowing
 MAX_RETRY_DELAY_SECONDS = MAX_EXECUTION_SECONDS + 1
+
+#: JSON values (execution inputs, definitions, --input files) nest at most this deep. AWS documents no
+#: limit (its JSON parser, Jackson, stops at 1,000 since 2.15); aslrun's data flow, expressions and
+#: validator are recursive Python, so it uses serde_json's default of 128, far below Python's recursion
+#: limit of 1,000, which aslrun never changes
+MAX_JSON_DEPTH = 128
+
+#: the longest number (in digits) read from JSON text or accepted in an input. AWS documents none; it
+#: is the default maxNumberLength of Jackson 2.15+ (StreamReadConstraints), the JSON parser of AWS's
+#: Java services, and far below Python's 4,300-digit limit on int/str conversion, which aslrun never
+#: changes
+MAX_NUMBER_DIGITS = 1000
+
+#: a definition or input holds at most this many JSON values (objects, arrays, strings, numbers...):
+#: more than a 1 MB definition (AWS's hard quota) can hold; it stops YAML aliases that repeat a part
+#: exponentially (or refer to themselves) before anything walks them
+MAX_JSON_NODES = 1_000_000

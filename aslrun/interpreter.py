@@ -23,6 +23,7 @@ from aslrun.execution import Execution, ExecutionResult, Listener
 from aslrun.integrations.base import Integration
 from aslrun.integrations.mock import MockTestCase
 from aslrun.integrations.registry import IntegrationRegistry
+from aslrun.jsonlimits import find_problem
 from aslrun.nodes import StateMachine, TaskState
 from aslrun.parser import parse
 from aslrun.source import read_definition
@@ -143,6 +144,13 @@ class Interpreter:
                 f"an execution name must be 1 to {defaults.MAX_NAME_LENGTH} characters long, "
                 f"not {len(execution_name)}"
             )
+        # StartExecution takes the input as JSON text and refuses text that is not valid JSON
+        # (InvalidExecutionInput, "The provided JSON input data is not valid."): a Python value that
+        # no JSON text can hold (NaN, a lone surrogate, an object, ...) or that is past aslrun's
+        # limits (MAX_JSON_DEPTH, MAX_NUMBER_DIGITS) is refused before an execution exists.
+        problem = find_problem(input)
+        if problem is not None:
+            raise InputError(f"invalid execution input at {problem.pointer}: {problem.message}")
         if self.check_payload_limits:
             from aslrun.dataflow import payload_size
 

@@ -16,6 +16,7 @@ from aslrun.dataflow import Template, compile_dollar_value, compile_template
 from aslrun.errors import DefinitionError, Diagnostic
 from aslrun.expressions.access import ValuePath, compile_value_path
 from aslrun.expressions.jsonpath import PathSyntaxError
+from aslrun.jsonlimits import find_problem
 from aslrun.nodes import (
     NULL,
     Catcher,
@@ -498,6 +499,12 @@ def parse(definition: Any, name: str = "StateMachine", source_name: str | None =
           validate: bool = True) -> StateMachine:
     """Validate and compile a definition dict. Raises :class:`DefinitionError` listing every problem."""
     diagnostics: list[Diagnostic] = []
+    # A dict given directly has not been through aslrun.source: the validator and the compiler
+    # recurse, and need a JSON value within MAX_JSON_DEPTH (NaN or a date would crash later).
+    problem = find_problem(definition)
+    if problem is not None:
+        raise DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", problem.message, problem.pointer)],
+                              source_name)
     if validate:
         from aslrun.validate import validate_definition
 

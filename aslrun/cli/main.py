@@ -19,7 +19,7 @@ from rich.console import Console
 
 from aslrun.cli.options import ExecutionOptions, execution_options
 from aslrun.errors import AslrunError, DefinitionError
-from aslrun.source import read_input
+from aslrun.source import read_input, read_input_file
 
 __all__ = ["cli", "main"]
 
@@ -71,23 +71,12 @@ def _escape(text: str) -> str:
 
 
 def _read_json_option(value: str, what: str) -> Any:
-    """``inline JSON``, ``@file`` or ``-`` (stdin)."""
+    """``inline JSON``, ``@file`` or ``-`` (stdin); every problem is an :class:`~aslrun.errors.InputError`."""
     if value == "-":
-        text = sys.stdin.read()
-        where = f"{what} from stdin"
-    elif value.startswith("@"):
-        path = Path(value[1:])
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise AslrunError(f"{what} file not found: {path}") from None
-        except OSError as exc:
-            raise AslrunError(f"cannot read {what} file {path}: {exc.strerror}") from None
-        where = f"{what} file {path}"
-    else:
-        text = value
-        where = what
-    return read_input(text, where)
+        return read_input(sys.stdin.buffer.read(), f"{what} from stdin")
+    if value.startswith("@"):
+        return read_input_file(Path(value[1:]), what)
+    return read_input(value, what)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -48,6 +48,15 @@ from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
 from aslrun.errors import StatesError
+from aslrun.expressions._limits import (
+    MAX_NUMBER_DIGITS,
+    deeper_than,
+    depth_message,
+    int_text,
+    json_text,
+    text_deeper_than,
+    write_nested,
+)
 from aslrun.expressions.access import ValuePath, compile_value_path
 from aslrun.expressions.jsonpath import PathNotFound, PathSyntaxError
 
@@ -121,13 +130,7 @@ def _java_double(x: float) -> str:
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
 
 
-def _java_str(v: Any) -> str:
-    """``String.valueOf`` of the Java object AWS holds for a JSON value.
-
-    Objects print as ``{a=1, b=[x, y]}`` (``Map.toString``): AWS's States.Format
-    renders ``{"Arg1": 1, "Arg2": []}`` as ``{Arg1=1, Arg2=[]}`` (LocalStack snapshot
-    ``test_generic.snapshot.json::test_format_2``, recorded against AWS).
-    """
+def _java_scalar(v: Any) -> str:
     if isinstance(v, str):
         return v
     if v is None:
@@ -137,14 +140,22 @@ def _java_str(v: Any) -> str:
     if v is False:
         return "false"
     if isinstance(v, int):
-        return str(v)
+        return int_text(v)
     if isinstance(v, float):
         return _java_double(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(map(_java_str, v)) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}={_java_str(x)}" for k, x in v.items()) + "}"
     return str(v)
+
+
+def _java_str(v: Any) -> str:
+    """``String.valueOf`` of the Java object AWS holds for a JSON value.
+
+    Objects print as ``{a=1, b=[x, y]}`` (``Map.toString``): AWS's States.Format
+    renders ``{"Arg1": 1, "Arg2": []}`` as ``{Arg1=1, Arg2=[]}`` (LocalStack snapshot
+    ``test_generic.snapshot.json::test_format_2``, recorded against AWS).
+    """
+    if isinstance(v, (dict, list)):
+        return write_nested(v, _java_scalar, lambda k: f"{k}=", ", ")
+    return _java_scalar(v)
 
 
 _LOWER_HEX_ESCAPE = re.compile(r"(\\\\)|\\u00([0-9a-f]{2})")
@@ -158,8 +169,7 @@ def _jackson_string(s: str) -> str:
     return text
 
 
-def _jackson_json(v: Any) -> str:
-    """Compact JSON text as Jackson writes it: no spaces, non-ASCII kept, Java doubles."""
+def _jackson_scalar(v: Any) -> str:
     if isinstance(v, str):
         return _jackson_string(v)
     if v is None:
@@ -169,18 +179,21 @@ def _jackson_json(v: Any) -> str:
     if v is False:
         return "false"
     if isinstance(v, int):
-        return str(v)
+        return int_text(v)
     if isinstance(v, float):
         return _java_double(v)
-    if isinstance(v, list):
-        return "[" + ",".join(map(_jackson_json, v)) + "]"
-    if isinstance(v, dict):
-        return "{" + ",".join(_jackson_string(str(k)) + ":" + _jackson_json(x) for k, x in v.items()) + "}"
     raise TypeError(f"not a JSON value: {v!r}")
 
 
+def _jackson_json(v: Any) -> str:
+    """Compact JSON text as Jackson writes it: no spaces, non-ASCII kept, Java doubles."""
+    if isinstance(v, (dict, list)):
+        return write_nested(v, _jackson_scalar, lambda k: _jackson_string(str(k)) + ":")
+    return _jackson_scalar(v)
+
+
 def _compact(v: Any) -> str:
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    return json_text(v)
 
 
 def _u32(n: int) -> int:
@@ -373,10 +386,27 @@ def _f_string_to_json(s: Any) -> Any:
         raise _invalid("States.StringToJson")
     if not s.strip():
         return None  # AWS returns null for '' (TypeScript suite STJ-11; LocalStack does the same)
+    if text_deeper_than(s):
+        # json.loads recurses once per level: refuse before it can hit the recursion limit
+        raise _Invalid(depth_message("The JSON text given to States.StringToJson"))
     try:
-        return json.loads(s, parse_constant=_reject_constant)
+        # Python's own limit (4,300 digits) would raise ValueError past it; AWS's Jackson stops at 1,000
+        return json.loads(s, parse_constant=_reject_constant, parse_int=_bounded_int, parse_float=_finite_float)
     except ValueError:
         raise _invalid("States.StringToJson") from None
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value) or len(text) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"{text[:20]} is not a finite double")  # 1e999 would be Infinity: not JSON
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -384,6 +414,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def _f_json_to_string(v: Any) -> str:
+    if deeper_than(v):
+        # the text would be refused by States.StringToJson and by any JSON input of aslrun's
+        raise _Invalid(depth_message("The value given to States.JsonToString"))
     return _jackson_json(v)
 
 
@@ -446,6 +479,8 @@ def _f_array_length(arr: Any) -> int:
 def _f_array_unique(arr: Any) -> list[Any]:
     if not isinstance(arr, list):
         raise _invalid("States.ArrayUnique")
+    if deeper_than(arr):
+        raise _Invalid(depth_message("The array given to States.ArrayUnique"))  # _java_key recurses
     first: dict[Any, Any] = {}
     for item in arr:
         first.setdefault(_java_key(item), item)
@@ -889,10 +924,19 @@ class _Parser:
         end = m.end() if m else self.pos
         if m is None or (end < len(self.text) and self.text[end] not in _SPACE + ",)"):
             raise self.error("malformed number")
+        literal = m.group()
+        if len(literal) > MAX_NUMBER_DIGITS:
+            raise self.error(
+                f"a number literal of {len(literal)} characters; aslrun reads numbers of at most "
+                f"{MAX_NUMBER_DIGITS} (the default maxNumberLength of Jackson, AWS's JSON parser)"
+            )
         self.pos = end
         if m.group(1) is None and m.group(2) is None:
-            return _Literal(int(m.group()))
-        return _Literal(float(m.group()))
+            return _Literal(int(literal))
+        value = float(literal)
+        if math.isinf(value):
+            raise self.error(f"the number literal {literal} is beyond the range of a double", end - len(literal))
+        return _Literal(value)
 
     def path(self) -> Getter:
         text = self.text

@@ -58,12 +58,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jsonata import JException, Jsonata
-from jsonata.functions import Functions
-from jsonata.parser import Parser
-from jsonata.utils import Utils
-
 from aslrun.errors import StatesError
+from aslrun.expressions._jsonata_lib import Functions, JException, Jsonata, Parser, Utils
+from aslrun.expressions._limits import deeper_than, depth_message
 from aslrun.expressions.jsonata_functions import _BASE_FRAME, _Signature
 from aslrun.expressions.jsonata_messages import _MESSAGES, _NO_VALUE, _fields, _render
 from aslrun.expressions.jsonata_regex import _js_regex, _regex_result
@@ -102,7 +99,9 @@ QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 KNOWN_DEVIATIONS = (
     "a regex called directly (/re/('s')) returns its match object with a 'next' function, "
     "which a field reports as an unsupported result type",
-    "AWS's evaluation bounds (nesting depth 100, about 7 MB per value) are not enforced",
+    "AWS's evaluation bounds (nesting depth 100, about 7 MB per value) are not enforced; aslrun "
+    "refuses values nested deeper than MAX_JSON_DEPTH and evaluations deeper than Python's "
+    "recursion limit (D1011)",
     "$base64encode/$base64decode use UTF-8 (jsonata-js under node uses Latin-1; AWS unknown)",
     "$formatNumber, $formatInteger, $formatBase, $fromMillis and $toMillis pictures are "
     "jsonata-python's (e.g. $toMillis rejects 2024-02-30, jsonata-js rolls it over)",
@@ -247,14 +246,15 @@ class Scope:
     def _lookup(self, name: str) -> Any:
         if name == "states":
             if self._states is None:
-                self._states = _internal(self.states)
+                self._states = _internal(_shallow_enough(self.states, "The value of $states"))
             return self._states
         try:
             return self._vars[name]
         except KeyError:
             pass
         if name in self.variables:
-            value = self._vars[name] = _internal(self.variables[name])
+            value = _shallow_enough(self.variables[name], f"The variable ${name}")
+            value = self._vars[name] = _internal(value)
             return value
         return _BASE_FRAME.lookup(name)
 
@@ -267,6 +267,13 @@ class Scope:
         if self.rng is None:
             self.rng = random.Random()
         return self.rng
+
+
+def _shallow_enough(value: Any, what: str) -> Any:
+    """``value``, unless it nests deeper than the converters (and the evaluator) may recurse."""
+    if deeper_than(value):
+        raise JsonataError("", depth_message(what))
+    return value
 
 
 class _Frame(Jsonata.Frame):
@@ -619,6 +626,8 @@ class Expression:
             result = engine.eval(self._ast, None, _ScopeFrame(scope))
         except JException as exc:
             raise _translate(exc) from None
+        except JsonataError:
+            raise
         except RecursionError:
             raise JsonataError("D1011", _MESSAGES["D1011"]) from None
         except Exception as exc:  # a defect of the library: still an evaluation error, not a crash
@@ -631,6 +640,8 @@ class Expression:
                 current.jsonata = previous
         if result is None:
             return UNDEFINED
+        if deeper_than(result):  # built by the expression ($reduce, a recursive function)
+            raise JsonataError("", depth_message("The result"))
         try:
             return _external(result)
         except _HasFunction:

@@ -19,14 +19,12 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jsonata import JException, Jsonata
-from jsonata.functions import Functions
-from jsonata.signature import Signature
-from jsonata.utils import Utils
-
+from aslrun.expressions._jsonata_lib import Functions, JException, Jsonata, Signature, Utils
+from aslrun.expressions._limits import depth_message, text_deeper_than
 from aslrun.expressions.intrinsics import _java_str, _JavaRandom
 from aslrun.expressions.jsonata_regex import _matches
 from aslrun.expressions.jsonata_values import (
+    _MAX_DOUBLE_INT,
     _TWO_63,
     _clone,
     _external,
@@ -183,6 +181,8 @@ def _f_parse(args: Any) -> Any:
         return None
     if not isinstance(text, str):
         raise _signature_error("parse", 1)
+    if text_deeper_than(text):  # json.loads and _parsed recurse once per level
+        raise JException(depth_message("The JSON text given to $parse"), -1)
     try:
         value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except ValueError:
@@ -198,6 +198,8 @@ def _parsed(v: Any) -> Any:
             raise _d3137("Invalid JSON")
         return int(v) if v.is_integer() and abs(v) < _TWO_63 else v
     if isinstance(v, int) and not -_TWO_63 <= v < _TWO_63:
+        if not -_MAX_DOUBLE_INT <= v <= _MAX_DOUBLE_INT:
+            raise _d3137("Invalid JSON")  # Infinity as a double, refused like 1e400 above
         return float(v)  # AWS keeps integers exact while they fit a long
     if isinstance(v, dict):
         return {k: _parsed(x) for k, x in v.items()}

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jsonata import JException
-
+from aslrun.expressions._jsonata_lib import JException
 from aslrun.expressions.jsonata_values import _js_json
 
 # jsonata-js 2.0.6 message catalogue (lib/jsonata.js, MIT licence), the codes that can reach a

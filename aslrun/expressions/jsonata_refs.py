@@ -59,7 +59,7 @@ def reads_context(texts: list[str]) -> bool:
 
 
 def _parses(text: str) -> bool:
-    from jsonata.parser import Parser
+    from aslrun.expressions._jsonata_lib import Parser
 
     try:
         Parser().parse(text)
@@ -70,7 +70,7 @@ def _parses(text: str) -> bool:
 
 def top_level_problems(text: str, refs: StatesReference | None = None) -> list[str]:
     """Messages for references that read no document; fills ``refs`` with the ``$states`` members read."""
-    from jsonata.parser import Parser
+    from aslrun.expressions._jsonata_lib import Parser
 
     try:
         ast = Parser().parse(text)

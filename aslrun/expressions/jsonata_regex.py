@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jsonata import JException, Jsonata
-from jsonata.functions import Functions
-from jsonata.regex_engine import RegexFlags
-
+from aslrun.expressions._jsonata_lib import Functions, JException, Jsonata, RegexFlags
 from aslrun.expressions.jsonata_values import _is_number
 
 # ---------------------------------------------------------------- regular expressions

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from jsonata import JException, Jsonata
-from jsonata.parser import Parser
-from jsonata.utils import Utils
+from aslrun.expressions._jsonata_lib import JException, Jsonata, Parser, Utils
 
 # ---------------------------------------------------------------- numbers and text as in JavaScript
 
@@ -24,12 +23,20 @@ _TWO_63 = 2**63
 _PREC15 = Context(prec=15, rounding=ROUND_HALF_UP)
 
 
+def _double(x: int | float) -> float:
+    """The JavaScript number for ``x``: an integer past the double range is +/-Infinity, as in ``JSON.parse``."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _js_number(x: float | int) -> str:
     """``Number.prototype.toString()``: shortest round-trip digits, exponent from 1e21 / below 1e-6."""
     if isinstance(x, int):
         if -_TWO_63 < x < _TWO_63:
             return str(x)
-        x = float(x)
+        x = _double(x)
     if x != x:
         return "NaN"
     if math.isinf(x):
@@ -59,7 +66,7 @@ def _precision15(x: float | int) -> float | int:
     if isinstance(x, int) and abs(x) < 2**53:
         return x
     d = _PREC15.plus(Decimal(x))
-    return float(d)
+    return float(d)  # float('1E+400') is inf: no OverflowError from a Decimal
 
 
 def _is_number(v: Any) -> bool:
@@ -160,18 +167,32 @@ def _js_equal(a: Any, b: Any) -> bool:
 # ---------------------------------------------------------------- values in and out
 
 
+def _beyond_double(x: Any) -> bool:
+    return type(x) is int and not -_MAX_DOUBLE_INT <= x <= _MAX_DOUBLE_INT
+
+
+#: the largest integer a double holds (1.7976931348623157e308); past it JSON.parse gives Infinity
+_MAX_DOUBLE_INT = int(sys.float_info.max)
+
+
 def _internal(v: Any) -> Any:
     """JSON from outside -> the library's values: ``None`` becomes its null marker.
+
+    An integer beyond the double range becomes +/-Infinity: JSONata numbers are JavaScript
+    doubles, and ``JSON.parse`` reads ``1e400`` (or 401 digits) as ``Infinity``; a result holding
+    one comes out as ``"Infinity"``, like every non-finite number (see :func:`_external`).
 
     Copy-on-write: a document without nulls is shared, not copied (the library never
     mutates its inputs; ``$clone`` and transforms copy first).
     """
     if v is None:
         return Utils.NULL_VALUE
+    if _beyond_double(v):
+        return _double(v)
     if isinstance(v, dict):
         out = None
         for k, x in v.items():
-            if x is None or isinstance(x, (dict, list)):
+            if x is None or isinstance(x, (dict, list)) or _beyond_double(x):
                 y = _internal(x)
                 if y is not x:
                     if out is None:
@@ -181,7 +202,7 @@ def _internal(v: Any) -> Any:
     if isinstance(v, list):
         out_list = None
         for i, x in enumerate(v):
-            if x is None or isinstance(x, (dict, list)):
+            if x is None or isinstance(x, (dict, list)) or _beyond_double(x):
                 y = _internal(x)
                 if y is not x:
                     if out_list is None:
@@ -213,7 +234,7 @@ def _external(v: Any) -> Any:
             return "Infinity" if v > 0 else "-Infinity"
         return v
     if isinstance(v, int):
-        return v if -_TWO_63 < v < _TWO_63 else _external(float(v))
+        return v if -_TWO_63 < v < _TWO_63 else _external(_double(v))
     if isinstance(v, dict):
         return {str(k): _external(x) for k, x in v.items() if x is not None}
     if isinstance(v, list):

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aslrun.expressions._limits import MAX_NUMBER_DIGITS, json_text
+
 __all__ = [
     "JsonPath",
     "PathNotFound",
@@ -185,7 +187,7 @@ class JsonPath:
         """
         if self._simple is None:
             raise TypeError(f"{self.text!r} is not a reference path")
-        return _set(data, self._simple, 0, value, self.text)
+        return _set(data, self._simple, value, self.text)
 
 
 def _get_definite(data: Any, keys: tuple[str | int, ...]) -> Any:
@@ -241,31 +243,33 @@ def _java_class(node: Any) -> str:
 
 
 def _jayway_repr(node: Any) -> str:
-    import json
-
-    return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+    return json_text(node)
 
 
-def _set(node: Any, keys: tuple[str | int, ...], i: int, value: Any, text: str) -> Any:
-    if i == len(keys):
-        return value
-    key = keys[i]
-    if isinstance(key, str):
-        if node is _MISSING or node is None and i > 0:
-            node = {}
-        if not isinstance(node, dict):
+def _set(node: Any, keys: tuple[str | int, ...], value: Any, text: str) -> Any:
+    # Down the path copying each container (a loop, so a path of any length works), then
+    # back up linking every copy into its parent.
+    copies: list[tuple[dict[str, Any] | list[Any], str | int]] = []
+    for i, key in enumerate(keys):
+        if isinstance(key, str):
+            if node is _MISSING or node is None and i > 0:
+                node = {}
+            if not isinstance(node, dict):
+                raise ResultPathMatchFailure(text)
+            copies.append((dict(node), key))
+            node = node.get(key, _MISSING)
+            continue
+        if not isinstance(node, list):
             raise ResultPathMatchFailure(text)
-        copy = dict(node)
-        copy[key] = _set(node.get(key, _MISSING), keys, i + 1, value, text)
-        return copy
-    if not isinstance(node, list):
-        raise ResultPathMatchFailure(text)
-    idx = key if key >= 0 else len(node) + key
-    if not 0 <= idx < len(node):
-        raise ResultPathMatchFailure(text)
-    copy_list = list(node)
-    copy_list[idx] = _set(node[idx], keys, i + 1, value, text)
-    return copy_list
+        idx = key if key >= 0 else len(node) + key
+        if not 0 <= idx < len(node):
+            raise ResultPathMatchFailure(text)
+        copies.append((list(node), idx))
+        node = node[idx]
+    for container, slot in reversed(copies):
+        container[slot] = value  # type: ignore[index]
+        value = container
+    return value
 
 
 def _children(node: Any) -> Iterator[Any]:
@@ -310,10 +314,20 @@ def _apply_step(node: Any, step: Any) -> Iterator[Any]:
 
 
 def _deep(node: Any, step: Any) -> Iterator[Any]:
+    """``..step``: the step at ``node`` and every container below it, in document (pre-)order.
+
+    An explicit stack of child iterators, so a document of any depth is scanned without recursion.
+    """
     yield from _apply_step(node, step)
-    for child in _children(node):
-        if isinstance(child, (dict, list)):
-            yield from _deep(child, step)
+    stack = [_children(node)]
+    while stack:
+        for child in stack[-1]:
+            if isinstance(child, (dict, list)):
+                yield from _apply_step(child, step)
+                stack.append(_children(child))
+                break
+        else:
+            stack.pop()
 
 
 def _walk(nodes: list[Any], steps: tuple[Any, ...]) -> Iterator[Any]:
@@ -335,6 +349,19 @@ def _apply_function(name: str, value: Any, text: str) -> Any:
     numbers = [v for v in (items if isinstance(items, list) else [items]) if _is_number(v)]
     if not numbers:
         raise PathNotFound(f"Aggregation function attempted to calculate value using empty array in {text}")
+    try:
+        result = _aggregate(name, numbers)
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result):
+        # Jayway aggregates doubles and would give Infinity, which is not JSON: the path fails instead
+        raise PathNotFound(
+            f"Aggregation function {name}() in {text} gave a result beyond the range of a double"
+        )
+    return result
+
+
+def _aggregate(name: str, numbers: list[Any]) -> float:
     if name == "min":
         return float(min(numbers))
     if name == "max":
@@ -572,6 +599,10 @@ _TOKEN = re.compile(
 )
 
 
+#: parentheses a filter expression may nest (aslrun's limit; the parser recurses once per level)
+MAX_FILTER_NESTING = 100
+
+
 class _FilterParser:
     """A small recursive-descent parser for Jayway filter expressions."""
 
@@ -581,6 +612,7 @@ class _FilterParser:
         self.position = position
         self.tokens = self.tokenize(expr)
         self.i = 0
+        self.depth = 0
 
     def error(self, message: str) -> PathSyntaxError:
         return PathSyntaxError(f"invalid filter ({message})", self.whole, self.position)
@@ -615,38 +647,54 @@ class _FilterParser:
             raise self.error(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
         return pred
 
+    # A chain of || or && is one flat predicate over a tuple (not closures nested once per
+    # operand, which a long chain would turn into deep recursion when the filter runs).
     def parse_or(self) -> Callable[[Any, Any], bool]:
-        left = self.parse_and()
+        terms = [self.parse_and()]
         while self.peek() == ("op", "||"):
             self.take()
-            right = self.parse_and()
-            left = (lambda a, b: lambda n, r: a(n, r) or b(n, r))(left, right)
-        return left
+            terms.append(self.parse_and())
+        if len(terms) == 1:
+            return terms[0]
+        alternatives = tuple(terms)
+        return lambda n, r: any(t(n, r) for t in alternatives)
 
     def parse_and(self) -> Callable[[Any, Any], bool]:
-        left = self.parse_not()
+        terms = [self.parse_not()]
         while self.peek() == ("op", "&&"):
             self.take()
-            right = self.parse_not()
-            left = (lambda a, b: lambda n, r: a(n, r) and b(n, r))(left, right)
-        return left
+            terms.append(self.parse_not())
+        if len(terms) == 1:
+            return terms[0]
+        conjuncts = tuple(terms)
+        return lambda n, r: all(t(n, r) for t in conjuncts)
 
     def parse_not(self) -> Callable[[Any, Any], bool]:
-        if self.peek() == ("op", "!"):
+        negations = 0
+        while self.peek() == ("op", "!"):
             self.take()
-            inner = self.parse_not()
-            return lambda n, r: not inner(n, r)
+            negations += 1
         if self.peek() == ("op", "("):
             self.take()
+            self.depth += 1
+            if self.depth > MAX_FILTER_NESTING:
+                raise self.error(f"parentheses nested more than {MAX_FILTER_NESTING} deep")
             inner = self.parse_or()
             if self.take() != ("op", ")"):
                 raise self.error("expected ')'")
-            return inner
-        return self.parse_comparison()
+            self.depth -= 1
+        else:
+            inner = self.parse_comparison()
+        if negations % 2:
+            positive = inner
+            return lambda n, r: not positive(n, r)
+        return inner
 
     def parse_operand(self) -> Callable[[Any], Any]:
         kind, text = self.take()
         if kind == "num":
+            if len(text) > MAX_NUMBER_DIGITS:
+                raise self.error(f"a number longer than {MAX_NUMBER_DIGITS} characters")
             num: Any = float(text) if any(c in text for c in ".eE") else int(text)
             return lambda n: num
         if kind == "str":
@@ -663,7 +711,10 @@ class _FilterParser:
         if kind == "regex":
             body, _, flags = text[1:].rpartition("/")
             reflags = re.IGNORECASE if "i" in flags else 0
-            rx = re.compile(body, reflags)
+            try:
+                rx = re.compile(body, reflags)
+            except (re.error, RecursionError, OverflowError) as exc:
+                raise self.error(f"invalid regular expression /{body}/: {exc}") from None
             return lambda n: rx
         if kind == "op" and text == "(":
             raise self.error("unexpected '('")

@@ -144,10 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    # Daemon threads, still joined by server_close (block_on_close): stop() leaves no thread behind,
-    # and a server someone forgot to stop cannot hold the process open at exit.
+    # Connection threads are daemons, so a server someone forgot to stop cannot hold the process open
+    # at exit; socketserver does not track daemon threads, so this class joins them in server_close
+    # and stop() still leaves no thread behind.
     daemon_threads = True
-    block_on_close = True
+    block_on_close = False
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], context: ssl.SSLContext,
@@ -161,6 +162,23 @@ class _Server(ThreadingHTTPServer):
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
         self.closing = False
+        self._workers: list[threading.Thread] = []
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a daemon thread of its own, remembered for :meth:`server_close`."""
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                  name="kube-emulator-conn", daemon=True)
+        with self._conns_lock:
+            self._workers = [t for t in self._workers if t.is_alive()]
+            self._workers.append(thread)
+        thread.start()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._conns_lock:
+            workers, self._workers = self._workers, []
+        for thread in workers:
+            thread.join()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """TLS handshake and HTTP serving, in the connection's own thread."""
