@@ -82,6 +82,11 @@ def test_the_clock_is_virtual_for_in_process_backends_and_real_for_remote_ones()
     assert aslrun.Interpreter().choose_clock(machine).virtual  # local is the default
     # Job containers that really run take real time: the real clock then
     assert not aslrun.Interpreter(options={"eks.jobs": "process"}).choose_clock(machine).virtual
+    from aslrun.integrations.eks.backends.local import LocalBackend
+
+    with LocalBackend({"eks.jobs": "process"}) as own, LocalBackend({}) as simulated:
+        assert not aslrun.Interpreter(options={"eks.backend": own}).choose_clock(machine).virtual
+        assert aslrun.Interpreter(options={"eks.backend": simulated}).choose_clock(machine).virtual
 
 
 def test_an_unknown_backend_name_is_a_clear_failure() -> None:

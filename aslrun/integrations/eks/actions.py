@@ -182,7 +182,7 @@ class EksIntegration:
                 options = self.options
                 return options.get("eks.local.executor") is not None or settings_value(options, "eks.jobs") != "simulate"
             return choice != "fake"
-        return bool(getattr(choice, "remote", True))
+        return bool(getattr(choice, "remote", True) or getattr(choice, "real_time", False))
 
     def handles(self, resource: ResourceArn) -> bool:
         """Every optimized ``arn:aws:states:::eks:*`` resource (not ``aws-sdk:eks:*``)."""

@@ -45,7 +45,7 @@ from aslrun.integrations.eks.backends.base import ClusterRef, ControlPlane, EksA
 from aslrun.integrations.eks.backends.fake import FakeControlPlane
 from aslrun.integrations.eks.backends.http import KubeHttp, ssl_context_for
 from aslrun.integrations.eks.backends.local_registry import LocalRegistry
-from aslrun.integrations.eks.kube.executors import Executor, make_executor
+from aslrun.integrations.eks.kube.executors import Executor, SimulatedExecutor, make_executor
 
 __all__ = ["LocalBackend", "LocalControlPlane", "LocalEksServer"]
 
@@ -299,6 +299,11 @@ class LocalBackend:
 
     def __repr__(self) -> str:
         return f"LocalBackend({sorted(self.emulators)})"
+
+    @property
+    def real_time(self) -> bool:
+        """True when Job containers really run (process, docker): then runs default to the real clock."""
+        return not isinstance(self.executor, SimulatedExecutor)
 
     def use_clock(self, clock: Clock) -> None:
         """Run on ``clock`` (the execution's): CREATING/DELETING transitions and simulated containers.
