@@ -82,3 +82,7 @@ MAX_NUMBER_DIGITS = 1000
 #: more than a 1 MB definition (AWS's hard quota) can hold; it stops YAML aliases that repeat a part
 #: exponentially (or refer to themselves) before anything walks them
 MAX_JSON_NODES = 1_000_000
+
+#: a JSONPath stops when one of its steps has matched more values than this (repeated deep scans such
+#: as ``$..*..*..*`` grow as a power of the document's size); no 256 KiB payload holds as many
+MAX_PATH_MATCHES = 1_000_000

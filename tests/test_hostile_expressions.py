@@ -35,6 +35,9 @@ PROPERTY = settings(
     max_examples=int(os.environ.get("ASLRUN_FUZZ_EXAMPLES", "200")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
+    # reproducible in CI, as tests/test_fuzz.py: ASLRUN_FUZZ_RANDOM=1 draws fresh examples
+    derandomize=os.environ.get("ASLRUN_FUZZ_RANDOM") != "1",
+    database=None,
 )
 DEPTH_CAUSE = (
     f"is nested more than {MAX_JSON_DEPTH} levels deep (aslrun's limit for JSON values, MAX_JSON_DEPTH)"
@@ -411,6 +414,8 @@ def test_any_jsonpath_compiles_or_is_a_syntax_error_and_evaluates_or_is_not_foun
         path.evaluate(data)
     except PathNotFound:
         pass
+    except StatesError as err:  # a path whose steps match too many values (repeated deep scans)
+        assert err.error == "States.Runtime" and "MAX_PATH_MATCHES" in (err.cause or "")
 
 
 def _literal(value: Any) -> str:
@@ -588,3 +593,12 @@ def test_any_hostile_input_through_run_is_a_result_or_an_aslrun_error(data: Any,
         return  # the boundary refused the input (too deep, a number too long): a clear input error
     assert result.status in ("SUCCEEDED", "FAILED")
     assert sys.getrecursionlimit() == before
+
+
+def test_repeated_deep_scans_stop_at_the_match_limit_instead_of_exhausting_memory() -> None:
+    machine = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"x.$": "$..*..*..*..*..*..*"},
+                                                "End": True}}}
+    result = aslrun.run(machine, nested(MAX_JSON_DEPTH - 8), clock="virtual")
+    assert result.status == "FAILED" and result.error == "States.Runtime"
+    assert ("The JSONPath $..*..*..*..*..*..* matches more than 1,000,000 values on the way (aslrun's limit, "
+            "MAX_PATH_MATCHES); select less") in (result.cause or "")

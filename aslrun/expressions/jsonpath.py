@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aslrun import defaults
+from aslrun.errors import StatesError
 from aslrun.expressions._limits import MAX_NUMBER_DIGITS, json_text
 
 __all__ = [
@@ -164,7 +166,7 @@ class JsonPath:
                 raise PathNotFound(_not_object_message(node, names[0], prefix))
             value = {name: node[name] for name in names if name in node}
         else:
-            value = list(_walk([data], self.steps))
+            value = list(_walk([data], self.steps, self.text))
         if self.function is not None:
             value = _apply_function(self.function, value, self.text)
         return value
@@ -330,12 +332,18 @@ def _deep(node: Any, step: Any) -> Iterator[Any]:
             stack.pop()
 
 
-def _walk(nodes: list[Any], steps: tuple[Any, ...]) -> Iterator[Any]:
+def _walk(nodes: list[Any], steps: tuple[Any, ...], text: str = "") -> Iterator[Any]:
     current = nodes
     for step in steps:
         nxt: list[Any] = []
         for node in current:
             nxt.extend(_apply_step(node, step))
+            if len(nxt) > defaults.MAX_PATH_MATCHES:
+                # Repeated deep scans ($..*..*..*) grow as a power of the document's size: stop long
+                # before memory runs out. No payload can hold this many values.
+                raise StatesError("States.Runtime", f"The JSONPath {text or '(a path)'} matches more than "
+                                  f"{defaults.MAX_PATH_MATCHES:,} values on the way (aslrun's limit, "
+                                  "MAX_PATH_MATCHES); select less")
         current = nxt
     yield from current
 
