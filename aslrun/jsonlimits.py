@@ -27,7 +27,16 @@ from typing import Any, NamedTuple
 
 from aslrun import defaults
 
-__all__ = ["JsonLimitError", "JsonProblem", "find_problem", "loads", "pointer_token"]
+__all__ = [
+    "JsonLimitError",
+    "JsonProblem",
+    "deeper_than",
+    "find_problem",
+    "loads",
+    "pointer_token",
+    "text_deeper_than",
+    "text_depth_offset",
+]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Tokens of JSON text for locating a problem after the fact: strings, brackets, bare words.
@@ -173,18 +182,54 @@ def _locate_token(text: str, token: str) -> int:
     return 0
 
 
-def _locate_depth(text: str, max_depth: int) -> int:
-    """Offset of the first bracket that opens level ``max_depth + 1`` (0 when there is none)."""
+def deeper_than(value: Any, limit: int = defaults.MAX_JSON_DEPTH) -> bool:
+    """True when ``value`` has arrays or objects nested more than ``limit`` levels deep.
+
+    Iterative (an explicit stack), so it answers for any depth without recursing.
+    """
+    if not isinstance(value, (dict, list)):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
+
+
+def text_depth_offset(text: str, limit: int = defaults.MAX_JSON_DEPTH) -> int | None:
+    """Offset of the first bracket of JSON text that opens level ``limit + 1`` (brackets in strings
+    ignored), or None. A loop: parsers recurse once per level, this answers first."""
     depth = 0
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token in ("[", "{"):
+    in_string = escaped = False
+    for offset, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
             depth += 1
-            if depth > max_depth:
-                return match.start()
-        elif token in ("]", "}"):
+            if depth > limit:
+                return offset
+        elif ch in "]}":
             depth -= 1
-    return 0
+    return None
+
+
+def text_deeper_than(text: str, limit: int = defaults.MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text opens more than ``limit`` brackets at once (brackets in strings ignored)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case: too few brackets to matter, no scan
+    return text_depth_offset(text, limit) is not None
 
 
 def loads(text: str, *, max_depth: int = defaults.MAX_JSON_DEPTH) -> Any:
@@ -202,6 +247,6 @@ def loads(text: str, *, max_depth: int = defaults.MAX_JSON_DEPTH) -> Any:
         raise JsonLimitError(exc.message, text, _locate_token(text, exc.token)) from None
     except RecursionError:
         raise JsonLimitError(f"nested more than {max_depth} levels deep (MAX_JSON_DEPTH)", text,
-                             _locate_depth(text, max_depth)) from None
+                             text_depth_offset(text, max_depth) or 0) from None
     # Nesting the parser survived is refused by find_problem, with a JSON Pointer.
     return value

@@ -124,7 +124,8 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
             raise AslrunError("--context must be a JSON object")
         # The local EKS says which containers it starts; in the live view, or nowhere under --quiet/--json.
         echo = view.notice if view is not None else _discard
-        interpreter = execution.interpreter(options={"eks.local.echo": echo} if _local_eks(execution) else None)
+        local = execution.backend in (None, "local")  # the local EKS is the default backend
+        interpreter = execution.interpreter(options={"eks.local.echo": echo} if local else None)
         machine = interpreter.load(definition, name=name)
         interpreter.mock = execution.mock_test_case(machine.name)
         running = interpreter.start(machine, input_value, name=execution_name,
@@ -167,10 +168,6 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
 
 def _discard(text: str) -> None:
     """Say nothing (--quiet, --json)."""
-
-
-def _local_eks(execution: ExecutionOptions) -> bool:
-    return execution.eks_backend in (None, "local") and not execution.eks_kubeconfig
 
 
 _SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}

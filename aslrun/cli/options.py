@@ -43,13 +43,18 @@ class ExecutionOptions:
     eks_kubeconfig: tuple[str, ...] = ()
     jobs: str | None = None
 
+    @property
+    def backend(self) -> str | None:
+        """The EKS backend asked for (``--eks-kubeconfig`` implies ``kubeconfig``); None: the default."""
+        if self.eks_kubeconfig and self.eks_backend is None:
+            return "kubeconfig"
+        return self.eks_backend
+
     def eks_settings(self) -> dict[str, Any]:
         """The ``eks.*`` interpreter options these flags stand for (checked against the settings table)."""
         from aslrun.integrations.eks.settings import SettingsError, check
 
-        backend = self.eks_backend
-        if self.eks_kubeconfig and backend is None:
-            backend = "kubeconfig"  # naming contexts implies the kubeconfig backend
+        backend = self.backend
         settings: dict[str, Any] = {}
         if backend is not None:
             settings["eks.backend"] = backend

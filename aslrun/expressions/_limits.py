@@ -17,6 +17,7 @@ from typing import Any
 
 from aslrun.defaults import MAX_JSON_DEPTH as MAX_DEPTH
 from aslrun.defaults import MAX_NUMBER_DIGITS
+from aslrun.jsonlimits import deeper_than, text_deeper_than
 
 __all__ = [
     "MAX_DEPTH",
@@ -28,53 +29,6 @@ __all__ = [
     "text_deeper_than",
     "write_nested",
 ]
-
-
-def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """True when ``value`` has arrays or objects nested more than ``limit`` levels deep.
-
-    Iterative (an explicit stack), so it answers for any depth without recursing.
-    """
-    if not isinstance(value, (dict, list)):
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return False
-
-
-def text_deeper_than(text: str, limit: int = MAX_DEPTH) -> bool:
-    """Whether JSON text opens more than ``limit`` brackets at once (brackets in strings ignored).
-
-    Parsers recurse once per level; this answers first, with a loop.
-    """
-    if text.count("[") + text.count("{") <= limit:
-        return False  # the common case: too few brackets to matter, no scan
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
 
 
 def depth_message(what: str, limit: int = MAX_DEPTH) -> str:

@@ -3,6 +3,8 @@
 * ``kube_api`` — a started :class:`~aslrun.integrations.eks.kube.KubeEmulator` on 127.0.0.1 (stopped
   after the test). Use ``.endpoint``, ``.ca_b64``, ``.token``, ``.kubeconfig(path)``, ``.requests``,
   ``.set_outcome(job_name, JobOutcome(...))``.
+* ``runtime_dir`` (automatic) — ``ASLRUN_RUNTIME_DIR`` in the test's tmp_path, so local clusters are
+  listed there, not in the user's runtime directory.
 * ``kube_api_factory`` — ``kube_api_factory(**knobs)`` starts more emulators with other knobs.
 * ``kube_client`` — an official ``kubernetes`` Python client for ``kube_api`` (TLS verified, bearer token);
   ``kube_client_factory(emulator, token=..., ca_b64=...)`` makes others.
@@ -39,6 +41,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def in_ci() -> bool:
     """Whether this run is CI (``CI`` set to anything but empty/0/false)."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(autouse=True)
+def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the local EKS's cluster listings (``aslrun cluster``) out of the user's runtime directory."""
+    where = tmp_path / "runtime"
+    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(where))
+    return where
 
 
 @pytest.fixture(scope="session")

@@ -35,13 +35,6 @@ EKS_SAMPLES = [
 PI_2000_ARGS = ["-Mbignum=bpi", "-wle", "print bpi(2000)"]
 
 
-@pytest.fixture(autouse=True)
-def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep the local EKS's cluster listings out of the user's runtime directory."""
-    where = tmp_path / "runtime"
-    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(where))
-    return where
-
 
 def definition(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))

@@ -32,12 +32,6 @@ SAMPLES = REPO / "samples" / "eks"
 ROLE = "arn:aws:iam::123456789012:role/R"
 
 
-@pytest.fixture(autouse=True)
-def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    where = tmp_path / "runtime"
-    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(where))
-    return where
-
 
 @pytest.fixture
 def backend() -> Iterator[LocalBackend]:

@@ -13,7 +13,6 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from http.client import HTTPSConnection
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,12 +24,6 @@ from aslrun.integrations.eks.kube import KubeEmulator
 
 JOBS = "/apis/batch/v1/namespaces/default/jobs"
 
-
-@pytest.fixture(autouse=True)
-def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    where = tmp_path / "runtime"
-    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(where))
-    return where
 
 
 @pytest.fixture
