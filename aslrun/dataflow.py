@@ -8,6 +8,7 @@ same objects in the history, in variables and in later states.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,11 @@ __all__ = [
     "compact_json",
     "compile_template",
     "exceeds_payload_limit",
+    "java_text",
+    "lenient_number",
     "payload_size",
+    "quoted_java",
+    "resolve_path",
 ]
 
 
@@ -187,6 +192,46 @@ def compile_template(raw: Any) -> Template:
 
 def _invalid_path(path: ValuePath, exc: PathNotFound) -> StatesError:
     return StatesError("States.Runtime", f"Invalid path '{path.text}' : {exc.message}")
+
+
+def resolve_path(path: Any, env: Env) -> Any:
+    """The value a compiled ``...Path`` field selects; a missing path is States.Runtime as AWS words it."""
+    try:
+        return path.get(env)
+    except PathNotFound as exc:
+        raise _invalid_path(path, exc) from None
+
+
+def lenient_number(value: Any) -> Any:
+    """A numeric string counts as its number (AWS reads these fields with Jackson's asInt/asDouble)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+        return number if math.isfinite(number) else value
+    return value
+
+
+def java_text(value: Any) -> str:
+    """How Java's Jackson prints a JSON node in AWS's messages (strings unquoted)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return repr(value)
+    return compact_json(value)
+
+
+def quoted_java(value: Any) -> str:
+    """A JSON node in double quotes, as AWS quotes a bad field value (strings not escaped)."""
+    if isinstance(value, str):
+        return '"' + value + '"'
+    return '"' + compact_json(value) + '"'
 
 
 def apply_input_path(path: Any, env: Env) -> Any:

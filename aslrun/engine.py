@@ -8,12 +8,12 @@ from the execution's own seeded ``random.Random``.
 
 Each state runner handles both query languages: JSONPath states go through
 :mod:`aslrun.dataflow`, JSONata states through :mod:`aslrun.dataflow_jsonata`.
-Map states live in :mod:`aslrun.engine_map`.
+Map states are run by :class:`aslrun.map.MapRunner` and Task states by
+:class:`aslrun.task.TaskRunner`, collaborators of the engine.
 """
 
 from __future__ import annotations
 
-import math
 from collections import ChainMap
 from collections.abc import Generator, MutableMapping
 from datetime import datetime
@@ -28,27 +28,25 @@ from aslrun.dataflow import (
     apply_result_path,
     compact_json,
     exceeds_payload_limit,
+    java_text,
     payload_size,
+    resolve_path,
 )
 from aslrun.effects import (
     Aborted,
     Cancel,
-    CheckTask,
     ChildOutcome,
     Event,
     ExecutionTimedOut,
-    Invoke,
     Now,
     Sleep,
     Spawn,
     Stage,
     WaitAny,
 )
-from aslrun.engine_map import MapRunner
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
-from aslrun.expressions.jsonpath import PathNotFound
-from aslrun.integrations.arn import resource_type_and_name
+from aslrun.map import MapRunner
 from aslrun.nodes import (
     ChoiceState,
     FailState,
@@ -63,6 +61,7 @@ from aslrun.nodes import (
     TaskState,
     WaitState,
 )
+from aslrun.task import TaskRunner
 
 __all__ = ["Engine", "ExecutionTimedOut", "Frame", "Outcome", "error_matches", "retry_delay"]
 
@@ -157,7 +156,7 @@ class Frame:
                      child if child is not None else self.child, self.depth + 1, kind)
 
 
-class Engine(MapRunner):
+class Engine:
     """Runs one execution of ``machine``; create one per execution."""
 
     def __init__(
@@ -180,16 +179,20 @@ class Engine(MapRunner):
         #: yield a Stage effect at every data-flow step (the debugger and TestState turn this on)
         self.inspect = inspect
         self._reads_context: dict[int, bool] = {}
+        #: runs Map states (inline iterations, distributed child executions) on this engine's seams
+        self.maps = MapRunner(self)
+        #: runs Task states (parameters, the Invoke effect, Task* events)
+        self.tasks = TaskRunner(self)
         #: one runner per state type; each returns (next state name or None, output)
         self.runners: dict[type, Any] = {
             PassState: self.run_pass,
             ChoiceState: self.run_choice,
-            TaskState: self.run_task,
+            TaskState: self.tasks.run,
             WaitState: self.run_wait,
             SucceedState: self.run_succeed,
             FailState: self.run_fail,
             ParallelState: self.run_parallel,
-            MapState: self.run_map,
+            MapState: self.maps.run,
         }
 
     # ------------------------------------------------------------ entry point
@@ -396,7 +399,7 @@ class Engine(MapRunner):
 
 
     @staticmethod
-    def _next(state: State) -> str | None:
+    def next_name(state: State) -> str | None:
         return None if state.end else state.next
 
     # ------------------------------------------------------------ simple states
@@ -434,7 +437,7 @@ class Engine(MapRunner):
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
-        return self._next(state), output
+        return self.next_name(state), output
 
     def run_succeed(self, state: SucceedState, value: Any, frame: Frame) -> Gen:
         ev = yield from self.enter(frame, state, value)
@@ -562,7 +565,7 @@ class Engine(MapRunner):
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
-        return self._next(state), output
+        return self.next_name(state), output
 
     def wait_seconds(self, state: WaitState, env: Env) -> Gen:
         seconds: float | int
@@ -570,19 +573,19 @@ class Engine(MapRunner):
             seconds = state.seconds
         elif state.seconds_path is not None:
             path = state.seconds_path
-            raw = _resolve(path, env)
+            raw = resolve_path(path, env)
             if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
                 isinstance(raw, float) and not raw.is_integer()
             ) or not _JAVA_LONG_MIN <= raw <= _JAVA_LONG_MAX:
                 # AWS reads the value as a Java long: a fraction, or a number outside the long range, is not one.
                 raise StatesError(
                     "States.Runtime",
-                    f"The SecondsPath parameter cannot be parsed as a long value: {path.text} == {_java_text(raw)}",
+                    f"The SecondsPath parameter cannot be parsed as a long value: {path.text} == {java_text(raw)}",
                 )
             if raw < 0:
                 raise StatesError(
                     "States.Runtime",
-                    f"The SecondsPath parameter references a negative value: {path.text} == {_java_text(raw)}",
+                    f"The SecondsPath parameter references a negative value: {path.text} == {java_text(raw)}",
                 )
             seconds = raw
         else:
@@ -592,13 +595,13 @@ class Engine(MapRunner):
                 from aslrun.expressions.timestamps import parse_timestamp
 
                 path = state.timestamp_path
-                raw = _resolve(path, env)
+                raw = resolve_path(path, env)
                 until = parse_timestamp(raw) if isinstance(raw, str) else None
                 if until is None:
                     raise StatesError(
                         "States.Runtime",
                         "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-                        f"date-time format string: {path.text} == {_java_text(raw)}",
+                        f"date-time format string: {path.text} == {java_text(raw)}",
                     )
             seconds = yield from self.seconds_until(until)
         # Compared before any float conversion: an integer too large for a float is simply too long.
@@ -637,7 +640,7 @@ class Engine(MapRunner):
         if self.inspect:
             decision = yield Stage(state, "error", self.failure_plan(state, err, counts, heartbeat), frame.scope)
             if isinstance(decision, tuple) and decision and decision[0] == "skip":
-                return "catch", (self._next(state), decision[1], None)
+                return "catch", (self.next_name(state), decision[1], None)
             if decision == "retry":
                 return "retry", None
         for i, retrier in enumerate(state.retry):
@@ -707,111 +710,6 @@ class Engine(MapRunner):
 
     # ------------------------------------------------------------ Task
 
-    def run_task(self, state: TaskState, value: Any, frame: Frame) -> Gen:
-        ev = yield from self.enter(frame, state, value)
-        counts = [0] * len(state.retry)
-        rtype, rname = resource_type_and_name(state.resource)
-        is_lambda_arn = rtype == "lambda-arn"
-        retries = 0
-        token = None
-        if state.resource.endswith(".waitForTaskToken"):
-            token = "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))
-        while True:
-            if self.inspect:
-                value = yield Stage(state, "input", value, frame.scope)
-            env = None if state.jsonata else self.env(frame, state, value, ev, retries, token)
-            invoked = False
-            try:
-                try:
-                    if state.jsonata:
-                        context = self.ctx.state_context(state.name, ev.timestamp, retries, token)
-                        scope = self.scope(frame, state, value, ev, context=context)
-                        params = jflow.evaluate(state.arguments, scope, "Arguments") \
-                            if state.arguments is not None else value
-                        if self.inspect:
-                            params = yield Stage(state, "afterArguments", params, frame.scope)
-                        timeout = jflow.evaluate_typed(state.timeout_seconds, scope, "TimeoutSeconds",
-                                                       "positive-integer") \
-                            if jflow.is_field(state.timeout_seconds) else state.timeout_seconds
-                        heartbeat = jflow.evaluate_typed(state.heartbeat_seconds, scope, "HeartbeatSeconds",
-                                                         "positive-integer") \
-                            if jflow.is_field(state.heartbeat_seconds) else state.heartbeat_seconds
-                        credentials = jflow.evaluate(state.credentials, scope, "Credentials") \
-                            if state.credentials is not None else None
-                    else:
-                        assert env is not None
-                        effective = apply_input_path(state.input_path, env)
-                        if self.inspect:
-                            effective = yield Stage(state, "afterInputPath", effective, frame.scope)
-                        penv = env.with_input(effective)
-                        params = state.parameters.evaluate(penv) if state.parameters is not None else effective
-                        if self.inspect:
-                            params = yield Stage(state, "afterParameters", params, frame.scope)
-                        timeout = _positive_int_field(state.timeout_seconds, state.timeout_seconds_path, penv,
-                                                      "TimeoutSecondsPath")
-                        heartbeat = _positive_int_field(state.heartbeat_seconds, state.heartbeat_seconds_path,
-                                                        penv, "HeartbeatSecondsPath")
-                        credentials = state.credentials.evaluate(penv) if state.credentials is not None else None
-                        context = env.context
-                    yield CheckTask(state.resource, params, state.name)
-                except StatesError as err:
-                    raise (yield from self.failed(err, state, ev, frame)) from None
-                yield from self.task_started(frame, state, rtype, rname, is_lambda_arn, params, timeout,
-                                             heartbeat, credentials)
-                invoked = True
-                reply = yield Invoke(
-                        resource=state.resource,
-                        parameters=params,
-                        state_name=state.name,
-                        timeout_seconds=timeout,
-                        heartbeat_seconds=heartbeat,
-                        credentials=credentials,
-                        task_token=token,
-                        context=context,
-                        scope=frame.scope + (state.name,),
-                    )
-                result = reply.result
-                if self.inspect:
-                    result = yield Stage(state, "result", result, frame.scope)
-                if self.check_limits and exceeds_payload_limit(result):
-                    raise StatesError(
-                        "States.DataLimitExceeded",
-                        f"The state/task '{state.resource if is_lambda_arn else rtype}' returned a result with a "
-                        "size exceeding the maximum number of bytes service limit.",
-                    )
-                for extra_type, extra_key, extra_details in reply.events:
-                    details = dict(extra_details) if extra_details is not None else None
-                    if details is not None and not is_lambda_arn:
-                        details = {"resourceType": rtype, "resource": rname, **details}
-                    extra = self.event(frame, state, extra_type, extra_key, details)
-                    yield extra
-                    frame.last = extra.id
-                if is_lambda_arn:
-                    done = self.event(frame, state, "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails",
-                                      {"output": result, "outputDetails": _NO_DETAILS})
-                else:
-                    done = self.event(frame, state, "TaskSucceeded", "taskSucceededEventDetails",
-                                      {"resourceType": rtype, "resource": rname, "output": result,
-                                       "outputDetails": _NO_DETAILS})
-                yield done
-                frame.last = done.id
-                invoked = False
-                try:
-                    output, values = yield from self.task_output(state, value, result, frame, ev, env, retries,
-                                                                 token)
-                except StatesError as err:
-                    raise (yield from self.failed(err, state, ev, frame)) from None
-                yield from self.leave(frame, state, output, self.apply(frame, values))
-                return self._next(state), output
-            except StatesError as err:
-                if invoked:
-                    yield from self.task_failure_event(frame, state, err, rtype, rname, is_lambda_arn)
-                caught = yield from self.recover(state, err, counts, frame, value, ev, env)
-                if caught is None:
-                    retries += 1
-                    continue
-                return caught
-
     def task_output(self, state: Any, raw: Any, result: Any, frame: Frame, entered: Event, env: Env | None,
                     retries: int | None = None, token: str | None = None) -> Gen:
         """A Task/Parallel/Map result -> (state output, assigned values)."""
@@ -833,59 +731,6 @@ class Engine(MapRunner):
         if self.inspect:
             output = yield Stage(state, "output", output, frame.scope)
         return output, values
-
-    def task_started(self, frame: Frame, state: TaskState, rtype: str, rname: str, is_lambda_arn: bool,
-                     params: Any, timeout: Any, heartbeat: Any, credentials: Any) -> Gen:
-        if is_lambda_arn:
-            details: dict[str, Any] = {"resource": state.resource, "input": params, "inputDetails": _NO_DETAILS}
-            if timeout is not None:
-                details["timeoutInSeconds"] = timeout
-            if credentials is not None:
-                details["taskCredentials"] = {"roleArn": credentials.get("RoleArn")}
-            sched = self.event(frame, state, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails",
-                               details)
-            yield sched
-            frame.last = sched.id
-            started = self.event(frame, state, "LambdaFunctionStarted")
-        else:
-            details = {"resourceType": rtype, "resource": rname, "region": self.region, "parameters": params}
-            if timeout is not None:
-                details["timeoutInSeconds"] = timeout
-            if heartbeat is not None:
-                details["heartbeatInSeconds"] = heartbeat
-            if credentials is not None:
-                details["taskCredentials"] = {"roleArn": credentials.get("RoleArn")}
-            sched = self.event(frame, state, "TaskScheduled", "taskScheduledEventDetails", details)
-            yield sched
-            frame.last = sched.id
-            started = self.event(frame, state, "TaskStarted", "taskStartedEventDetails",
-                                 {"resourceType": rtype, "resource": rname})
-        yield started
-        frame.last = started.id
-
-    def task_failure_event(self, frame: Frame, state: TaskState, err: StatesError, rtype: str, rname: str,
-                           is_lambda_arn: bool) -> Gen:
-        details: dict[str, Any] = {}
-        kind = err.extra.get("event")
-        if kind is None and err.error == "States.Timeout":
-            kind = "TaskTimedOut"
-        for extra_type, extra_key, extra_details in err.extra.get("events", ()):
-            extra_ev = self.event(frame, state, extra_type, extra_key,
-                                  {"resourceType": rtype, "resource": rname, **(extra_details or {})})
-            yield extra_ev
-            frame.last = extra_ev.id
-        if is_lambda_arn:
-            etype = {"TaskTimedOut": "LambdaFunctionTimedOut"}.get(kind or "", "LambdaFunctionFailed")
-        else:
-            etype = kind or "TaskFailed"
-            details = {"resourceType": rtype, "resource": rname}
-        if err.error is not None:
-            details["error"] = err.error
-        if err.cause is not None:
-            details["cause"] = err.cause
-        fev = self.event(frame, state, etype, etype[0].lower() + etype[1:] + "EventDetails", details)
-        yield fev
-        frame.last = fev.id
 
     # ------------------------------------------------------------ Parallel
 
@@ -935,7 +780,7 @@ class Engine(MapRunner):
         except StatesError as err:
             raise (yield from self.failed(err, state, entered, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
-        return self._next(state), output
+        return self.next_name(state), output
 
     def join(self, state: Any, frame: Frame, handles: list[tuple[Any, Frame]]) -> Gen:
         """Wait for every child; on the first failure cancel the rest and raise it."""
@@ -991,63 +836,11 @@ def _jsonata_fields(state: Any) -> list[Any]:
     return [f for f in fields if jflow.is_field(f)]
 
 
-def _resolve(path: Any, env: Env) -> Any:
-    try:
-        return path.get(env)
-    except PathNotFound as exc:
-        raise StatesError("States.Runtime", f"Invalid path '{path.text}' : {exc.message}") from None
-
-
-def _lenient_number(value: Any) -> Any:
-    """A numeric string counts as its number (AWS reads these fields with Jackson's asInt/asDouble)."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            pass
-        try:
-            number = float(text)
-        except ValueError:
-            return value
-        return number if math.isfinite(number) else value
-    return value
-
-
 #: the range of a Java long, as AWS reads SecondsPath
 _JAVA_LONG_MIN, _JAVA_LONG_MAX = -(2**63), 2**63 - 1
-
-
-def _positive_int_field(literal: Any, path: Any, env: Env, field: str) -> int | None:
-    if path is None:
-        return literal  # type: ignore[no-any-return]
-    raw = _resolve(path, env)
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0 or (
-        isinstance(raw, float) and not raw.is_integer()
-    ):
-        raise StatesError(
-            "States.Runtime",
-            f"The {field} parameter references an invalid value: {path.text} == {_java_text(raw)}",
-        )
-    return int(raw)
 
 
 def _as_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return compact_json(value)
-
-
-def _java_text(value: Any) -> str:
-    """How Java's Jackson prints a JSON node in AWS's messages (strings unquoted)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return repr(value)
-    return compact_json(value)
-
-
-def _quoted_java(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value + '"'
-    return '"' + compact_json(value) + '"'

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
     from aslrun.nodes import StateMachine
 
-__all__ = ["Execution", "ExecutionResult", "Listener"]
+__all__ = ["Execution", "ExecutionResult", "Halt", "Listener", "Policy"]
 
 #: a listener gets every event as it is recorded
 Listener = Callable[["Execution", Event], None]
@@ -96,6 +96,46 @@ class ExecutionResult:
         return self
 
 
+class Halt(Exception):
+    """Raised by a :class:`Policy` hook to end the run where it stands (see :meth:`Execution.drive`)."""
+
+
+class Policy:
+    """What the driver is running for; an ordinary execution is this class.
+
+    The driver asks its policy at each seam where a run of another kind differs: TestState
+    (:mod:`aslrun.teststate`) answers its tested Task from an inline mock, runs no children of a
+    mocked Map or Parallel, and halts at a RETRIABLE error. Everything else (invoking
+    integrations, MockConfigFile mocks, timers, events) is the same code for every kind of run.
+    """
+
+    #: the machine's TimeoutSeconds (and the one-year limit) end the run
+    deadline = True
+    #: said when no integration handles a Task's resource
+    unhandled_hint = ("Mock it with --mock-config FILE --test-case NAME, or install or register an integration "
+                      "for it in the 'aslrun.integrations' entry-point group.")
+
+    def __init__(self, on_stage: Callable[[Execution, Stage], Any] | None = None) -> None:
+        #: called with every data-flow Stage when inspection is on (the debugger); returns the value to go on with
+        self.on_stage = on_stage
+
+    def stage(self, execution: Execution, stage: Stage) -> Any:
+        """The value to go on with at a data-flow step; may raise StatesError (thrown into the run) or Halt."""
+        return self.on_stage(execution, stage) if self.on_stage is not None else stage.value
+
+    def answer(self, execution: Execution, invoke: Invoke) -> Any:
+        """A reply for a Task before any mock or integration (or raise StatesError); NOT_MOCKED to go on."""
+        return NOT_MOCKED
+
+    def checks(self, execution: Execution, check: CheckTask) -> bool:
+        """Whether the integration's own parameter check runs for this Task."""
+        return True
+
+    def runs(self, execution: Execution, spawn: Spawn) -> bool:
+        """Whether a child run (a Parallel branch, a Map iteration) runs; False ends it at once."""
+        return True
+
+
 class _Run:
     """Scheduler record for one generator."""
 
@@ -136,6 +176,8 @@ class Execution:
         listeners: list[Listener],
         history_limit: int | None = defaults.MAX_HISTORY_EVENTS,
         on_stage: Callable[[Execution, Stage], Any] | None = None,
+        policy: Policy | None = None,
+        root: Generator[Any, Any, Any] | None = None,
     ) -> None:
         self.interpreter = interpreter
         self.machine = machine
@@ -145,8 +187,10 @@ class Execution:
         self.clock = clock
         self.listeners = list(listeners)
         self.history_limit = history_limit
-        #: called with every data-flow Stage when inspection is on; returns the value to go on with
-        self.on_stage = on_stage
+        #: what this driver is running for: an ordinary execution unless told otherwise (TestState)
+        self.policy = policy if policy is not None else Policy(on_stage)
+        #: the generator to drive: the whole machine unless told otherwise (one state, for TestState)
+        self._root_gen = root
         self.events: list[Event] = []
         self.child_events: dict[Any, list[Event]] = {}
         self.result: ExecutionResult | None = None
@@ -198,21 +242,8 @@ class Execution:
         if self.result is not None:
             return self.result
         start = self.clock.time()
-        root = _Run(self.engine.run(self.input), "execution")
-        self._root = root
-        # A Standard execution may run for one year at most, whatever the definition says.
-        timeout = min(self.machine.timeout_seconds or defaults.MAX_EXECUTION_SECONDS, defaults.MAX_EXECUTION_SECONDS)
-        heapq.heappush(self._timers, (start + timeout, next(self._seq), _TIMEOUT))
-        self._ready.append(root)
-        self.interpreter.execution_started()
-        try:
-            try:
-                self._loop()
-            except KeyboardInterrupt:
-                self._abort_root(Aborted)
-        finally:
-            self._release()
-        outcome: Outcome = root.outcome.value if root.outcome is not None else Outcome("ABORTED")
+        root = self.drive()
+        outcome: Outcome = root.value if root.ok and isinstance(root.value, Outcome) else Outcome("ABORTED")
         ctx = self.engine.ctx
         self.result = ExecutionResult(
             status=outcome.status,
@@ -228,6 +259,33 @@ class Execution:
             variables=dict(root_variables(self.engine)),
         )
         return self.result
+
+    def drive(self) -> ChildOutcome:
+        """Drive the root generator to its end; how it ended (``extra["halted"]`` when a policy halted it).
+
+        :meth:`run` drives the whole machine and builds the :class:`ExecutionResult`; TestState
+        drives one state's runner with its own :class:`Policy`.
+        """
+        if self._root is not None:
+            raise RuntimeError("an execution runs once")
+        gen = self._root_gen if self._root_gen is not None else self.engine.run(self.input)
+        root = _Run(gen, "execution")
+        self._root = root
+        if self.policy.deadline:
+            # A Standard execution may run for one year at most, whatever the definition says.
+            timeout = min(self.machine.timeout_seconds or defaults.MAX_EXECUTION_SECONDS,
+                          defaults.MAX_EXECUTION_SECONDS)
+            heapq.heappush(self._timers, (self.clock.time() + timeout, next(self._seq), _TIMEOUT))
+        self._ready.append(root)
+        self.interpreter.execution_started()
+        try:
+            try:
+                self._loop()
+            except KeyboardInterrupt:
+                self._abort_root(Aborted)
+        finally:
+            self._release()
+        return root.outcome if root.outcome is not None else ChildOutcome(ok=False, aborted=True)
 
     def _release(self) -> None:
         """The run is over: close the integrations it used and end every worker thread it started.
@@ -404,11 +462,11 @@ class Execution:
             self._ready.append(parent)
 
     def _step(self, run: _Run) -> None:
+        """Resume ``run`` and perform what it yields until it blocks or ends."""
         gen = run.gen
         send, exc = run.send, run.throw
         run.send = run.throw = None
         run.started = True
-        record = self._record
         while True:
             try:
                 item = gen.throw(exc) if exc is not None else gen.send(send)
@@ -422,71 +480,104 @@ class Execution:
             except Aborted:
                 self._finish(run, ChildOutcome(ok=False, aborted=True))
                 return
-            exc = None
-            send = None
-            kind = type(item)
-            if kind is Event:
+            answer = self._perform(run, item, False)
+            if answer is _BLOCKED:
+                return
+            send, exc = answer
+
+    def _perform(self, run: _Run, item: Any, unwinding: bool) -> Any:
+        """Perform one effect of ``run``: ``(value to send, exception to throw)``, or ``_BLOCKED``.
+
+        This is the one place effects are performed. ``unwinding`` is a run being stopped
+        (:meth:`_unwind`): it finishes synchronously, so what would block it (a sleep, an
+        invocation, waiting on children) is answered with :class:`~aslrun.effects.Aborted`, and a
+        blocking call runs inline. A new effect type gets its branch here and nowhere else.
+        """
+        kind = type(item)
+        if kind is Event:
+            if not unwinding:
                 if self._ids + 1 >= self._event_cap and item.child is None and item.type not in _FINAL_TYPES:
                     # AWS: event number 25,000 must be the execution's end, else it is ExecutionFailed.
                     self._history_limit_reached()
-                    return
-                record(item)
+                    return _BLOCKED
                 run.scope = item.scope
-                if self._abort_requested is not None:
-                    # Let the loop stop the execution between two events.
-                    self._ready.appendleft(run)
-                    return
-                continue
-            if kind is Invoke:
-                outcome = self._invoke(run, item)
-                if outcome is _BLOCKED:
-                    return
-                if isinstance(outcome, BaseException):
-                    exc = outcome
-                else:
-                    send = outcome
-                continue
-            if kind is Sleep:
-                if item.reason == "retry" and self.listeners:
-                    self._progress(Progress(f"retrying in {item.seconds:g} s"), run, retryIn=item.seconds)
-                if run.remote and self.clock.virtual:
-                    # Polling a real API: a virtual clock must not turn the waits into a tight loop.
-                    self._start_blocking(run, Blocking(self._stopping.wait, (item.seconds,)))
-                    return
-                run.waiting_on = _SLEEPING
-                heapq.heappush(self._timers, (self.clock.time() + item.seconds, next(self._seq), run))
-                return
-            if kind is Now:
-                send = to_datetime(self.clock.time())
-                continue
-            if kind is Spawn:
-                child = _Run(item.run, item.label, run)
-                self._ready.append(child)
-                send = child
-                continue
-            if kind is WaitAny:
-                finished = [h for h in item.handles if h.done]
-                if finished:
-                    send = min(finished, key=lambda h: h.finished_seq)
-                    continue
-                run.waiting_on = list(item.handles)
-                return
-            if kind is Cancel:
-                self._cancel(item.handle, item.silent)
-                continue
-            if kind is Blocking:
+            self._record(item)
+            if not unwinding and self._abort_requested is not None:
+                # Let the loop stop the execution between two events.
+                self._ready.appendleft(run)
+                return _BLOCKED
+            return _GO_ON
+        if kind is Now:
+            return to_datetime(self.clock.time()), None
+        if kind is Cancel:
+            self._cancel(item.handle, item.silent)
+            return _GO_ON
+        if kind is Progress:
+            self._progress(item, run)
+            return _GO_ON
+        if kind is Stage:
+            if unwinding:
+                return item.value, None
+            try:
+                return self.policy.stage(self, item), None
+            except StatesError as err:
+                return None, err
+            except Halt:
+                self._halt()
+                return _BLOCKED
+        if kind is Blocking:
+            if not unwinding:
                 self._start_blocking(run, item)
-                return
-            if kind is Progress:
-                self._progress(item, run)
-                continue
-            if kind is Stage:
-                send = self.on_stage(self, item) if self.on_stage is not None else item.value
-                continue
-            if kind is CheckTask:
-                exc = self._check_task(item)
-                continue
-            exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
+                return _BLOCKED
+            # Cleanup while stopping (deleting a Job, say) runs inline: nothing else is waiting on it.
+            try:
+                return item.fn(*item.args), None
+            except Exception as err:  # handed back to the code that asked, as with any Blocking call
+                return None, err
+        if unwinding:
+            return None, Aborted()
+        if kind is Invoke:
+            outcome = self._invoke(run, item)
+            if outcome is _BLOCKED:
+                return _BLOCKED
+            return (None, outcome) if isinstance(outcome, BaseException) else (outcome, None)
+        if kind is Sleep:
+            return self._sleep(run, item)
+        if kind is Spawn:
+            return self._spawn(run, item), None
+        if kind is WaitAny:
+            finished = [h for h in item.handles if h.done]
+            if finished:
+                return min(finished, key=lambda h: h.finished_seq), None
+            run.waiting_on = list(item.handles)
+            return _BLOCKED
+        if kind is CheckTask:
+            return None, self._check_task(item)
+        return None, TypeError(f"aslrun internal error: the engine yielded {item!r}")
+
+    def _sleep(self, run: _Run, item: Sleep) -> Any:
+        """The only place aslrun paces time: a timer on the execution's clock (real or virtual)."""
+        if item.reason == "retry" and self.listeners:
+            self._progress(Progress(f"retrying in {item.seconds:g} s"), run, retryIn=item.seconds)
+        if run.remote and self.clock.virtual:
+            # Polling a real API: a virtual clock must not turn the waits into a tight loop.
+            self._start_blocking(run, Blocking(self._stopping.wait, (item.seconds,)))
+            return _BLOCKED
+        run.waiting_on = _SLEEPING
+        heapq.heappush(self._timers, (self.clock.time() + item.seconds, next(self._seq), run))
+        return _BLOCKED
+
+    def _spawn(self, run: _Run, item: Spawn) -> _Run:
+        child = _Run(item.run, item.label, run)
+        if not self.policy.runs(self, item):
+            # The policy answers for the child (a mocked Map or Parallel): it ends at once, with no value.
+            item.run.close()
+            child.done = True
+            child.outcome = ChildOutcome(ok=True)
+            child.finished_seq = next(self._finish_seq)
+            return child
+        self._ready.append(child)
+        return child
 
     # ------------------------------------------------------------ cancelling
 
@@ -528,27 +619,7 @@ class Execution:
                 run.done = True
                 run.outcome = ChildOutcome(ok=False, aborted=True)
                 return None
-            exc = None
-            send = None
-            kind = type(item)
-            if kind is Event:
-                self._record(item)
-            elif kind is Cancel:
-                self._cancel(item.handle, item.silent)
-            elif kind is Now:
-                send = to_datetime(self.clock.time())
-            elif kind is Blocking:
-                # Cleanup while stopping (deleting a Job, say) runs inline: nothing else is waiting on it.
-                try:
-                    send = item.fn(*item.args)
-                except Exception as err:  # handed back to the code that asked, as with any Blocking call
-                    exc = err
-            elif kind is Progress:
-                self._progress(item, run)
-            elif kind is Stage:
-                send = item.value
-            else:
-                exc = Aborted()
+            send, exc = self._perform(run, item, True)
 
     def _task_timed_out(self, deadline: _Deadline) -> None:
         """A Task's TimeoutSeconds passed while its integration was still working."""
@@ -576,6 +647,16 @@ class Execution:
         root.done = True
         root.outcome = ChildOutcome(ok=True, value=Outcome("FAILED", error="States.Runtime", cause=cause))
 
+    def _halt(self) -> None:
+        """A policy ended the run where it stands (TestState at a RETRIABLE error): nothing else runs."""
+        root = self._root
+        assert root is not None
+        self._ready.clear()
+        self._timers.clear()
+        root.gen.close()
+        root.done = True
+        root.outcome = ChildOutcome(ok=False, aborted=True, extra={"halted": True})
+
     def _abort_root(self, kind: type[Aborted]) -> None:
         root = self._root
         assert root is not None
@@ -593,6 +674,8 @@ class Execution:
         mock = self.interpreter.mock
         if mock is not None and (item.state_name in mock.states or not mock.hybrid):
             return None
+        if not self.policy.checks(self, item):
+            return None
         try:
             integration = self.interpreter.integrations.resolve(item.resource)
             check = getattr(integration, "check", None)
@@ -605,6 +688,13 @@ class Execution:
         return None
 
     def _invoke(self, run: _Run, item: Invoke) -> Any:
+        """Answer a Task: the policy, then the MockConfigFile test case, then the integration."""
+        try:
+            reply = self.policy.answer(self, item)
+        except StatesError as err:
+            return err
+        if reply is not NOT_MOCKED:
+            return reply if isinstance(reply, TaskReply) else TaskReply(reply)
         resource = parse_resource(item.resource)
         count = self._invocations.get(item.state_name, 0)
         self._invocations[item.state_name] = count + 1
@@ -647,8 +737,7 @@ class Execution:
             return StatesError(
                 "States.Runtime",
                 f"No integration handles the resource '{item.resource}' (Task state '{item.state_name}'). "
-                "Mock it with --mock-config FILE --test-case NAME, or install or register an integration "
-                "for it in the 'aslrun.integrations' entry-point group.",
+                + self.policy.unhandled_hint,
             )
         try:
             reply = integration.invoke(request)
@@ -706,6 +795,7 @@ class _Marker:
 
 _FINAL_TYPES = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
 _BLOCKED = _Marker("BLOCKED")
+_GO_ON = (None, None)
 _BLOCKING: Any = _Marker("BLOCKING")
 _SLEEPING: Any = _Marker("SLEEPING")
 _TIMEOUT: Any = _Marker("TIMEOUT")

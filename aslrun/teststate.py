@@ -8,11 +8,13 @@
 >>> result.to_json()["inspectionData"]["result"]
 '{"ok":true}'
 
-There is no second interpreter here. :class:`_Driver` feeds the engine's own state runner
-(``Engine.runners[type(state)]``) with inspection on: it records every data-flow
-:class:`~aslrun.effects.Stage`, answers a Task's :class:`~aslrun.effects.Invoke` from the
-``mock`` (or the interpreter's integrations), and stops at the ``error`` stage to decide
-between ``RETRIABLE`` (a retrier would run the state again), ``CAUGHT_ERROR`` (a catcher
+There is no second interpreter and no second driver here. The ordinary
+:class:`~aslrun.execution.Execution` drives the engine's own state runner
+(``Engine.runners[type(state)]``) with inspection on, under a :class:`_TestStatePolicy`: it
+records every data-flow :class:`~aslrun.effects.Stage`, answers the tested Task's
+:class:`~aslrun.effects.Invoke` from the inline ``mock`` (other Tasks go to the
+MockConfigFile test case and the integrations, as in any execution), and at the ``error`` stage
+decides between ``RETRIABLE`` (a retrier would run the state again), ``CAUGHT_ERROR`` (a catcher
 takes it; the engine computes the catcher's output) and ``FAILED``.
 
 What AWS shows, and so what this shows (LocalStack's AWS-recorded TestState snapshots):
@@ -38,33 +40,18 @@ import copy
 import json
 import random
 import uuid
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from aslrun.clock import Clock, VirtualClock, to_datetime
+from aslrun.clock import VirtualClock
 from aslrun.context import ContextFactory
 from aslrun.dataflow import apply_input_path, compact_json
-from aslrun.effects import (
-    Aborted,
-    Blocking,
-    Cancel,
-    CheckTask,
-    ChildOutcome,
-    Event,
-    Invoke,
-    Now,
-    Progress,
-    Sleep,
-    Spawn,
-    Stage,
-    TaskReply,
-    WaitAny,
-)
+from aslrun.effects import CheckTask, ChildOutcome, Event, Invoke, Spawn, Stage, TaskReply
 from aslrun.engine import Engine, Frame, error_matches
 from aslrun.errors import InputError, StatesError
-from aslrun.integrations.arn import parse_resource
-from aslrun.integrations.base import TaskRequest
+from aslrun.execution import Execution, Halt, Policy
+from aslrun.integrations.mock import NOT_MOCKED
 from aslrun.nodes import (
     ChoiceState,
     FailState,
@@ -207,11 +194,14 @@ def test_state(
                     inspect=True)
     frame = Frame(dict(scope_variables), ())
     engine.root_variables = frame.variables  # type: ignore[assignment]
-    driver = _Driver(engine, state, parsed_mock, interp, clock, retries)
-    result = driver.run(_with_retries_used(state, retries), input, frame)
+    policy = _TestStatePolicy(engine, state, parsed_mock, retries)
+    runner = engine.runners[type(state)](_with_retries_used(state, retries), input, frame)
+    execution = Execution(interp, machine, engine, input, ctx.execution_name, clock, [], None, policy=policy,
+                          root=runner)
+    result = policy.result(execution.drive(), execution.events)
     result.inspection_level = level
     result.state_name = state.name
-    result.inspection_data = _inspection(driver, state, input, frame)
+    result.inspection_data = _inspection(policy, _entered(execution.events), state, input, frame)
     return result
 
 
@@ -362,126 +352,28 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- the driver
 
 
-class _Stop(Exception):
-    """The tested state is done as far as TestState goes (a retrier would run it again)."""
+class _TestStatePolicy(Policy):
+    """TestState on the ordinary driver: records stages, answers the inline mock, decides the status."""
 
+    deadline = False
+    unhandled_hint = ("Give the state a mock (--mock '{\"result\": ...}'), or install or register an "
+                      "integration for it.")
 
-class _Handle:
-    """A finished child run (a Parallel branch or a Map iteration), for the engine's WaitAny."""
-
-    __slots__ = ("outcome", "done", "finished_seq")
-
-    def __init__(self, outcome: ChildOutcome, seq: int) -> None:
-        self.outcome = outcome
-        self.done = True
-        self.finished_seq = seq
-
-
-class _Driver:
-    """Feeds one state runner: records stages and events, answers effects, decides the status."""
-
-    def __init__(self, engine: Engine, state: State, mock: tuple[str, Any] | None, interpreter: Interpreter,
-                 clock: Clock, retries: int) -> None:
+    def __init__(self, engine: Engine, state: State, mock: tuple[str, Any] | None, retries: int) -> None:
+        super().__init__()
         self.engine = engine
         self.state = state
         self.mock = mock
-        self.interpreter = interpreter
-        self.clock = clock
         self.retries = retries
         self.stages: dict[str, Any] = {}
-        self.events: list[Event] = []
-        self.entered: Event | None = None
         self.error_details: dict[str, Any] | None = None
         self.status: str | None = None
         self.error: tuple[str | None, str | None] | None = None
-        self._seq = 0
-        self._children = 0
-        self._invocations: dict[str, int] = {}
-        self._used: dict[int, Any] = {}
-
-    def run(self, state: State, input: Any, frame: Frame) -> TestStateResult:
-        self.interpreter.execution_started()
-        try:
-            return self._run(state, input, frame)
-        finally:
-            self.interpreter.execution_ended(self._used.values())
-
-    def _run(self, state: State, input: Any, frame: Frame) -> TestStateResult:
-        gen = self.engine.runners[type(state)](state, input, frame)
-        try:
-            next_state, output = self.drive(gen)
-        except _Stop:
-            gen.close()
-            error, cause = self.error or (None, None)
-            return TestStateResult("RETRIABLE", error=error, cause=cause, events=self.events)
-        except StatesError as err:
-            return TestStateResult("FAILED", error=err.error, cause=err.cause, events=self.events)
-        if self.status == "CAUGHT_ERROR":
-            error, cause = self.error or (None, None)
-            return TestStateResult("CAUGHT_ERROR", output, error, cause, next_state, events=self.events)
-        return TestStateResult("SUCCEEDED", output, next_state=next_state, events=self.events)
-
-    def drive(self, gen: Generator[Any, Any, Any]) -> Any:
-        """Run an engine generator to its end; its StatesError propagates."""
-        send: Any = None
-        exc: BaseException | None = None
-        while True:
-            try:
-                item = gen.throw(exc) if exc is not None else gen.send(send)
-            except StopIteration as stop:
-                return stop.value
-            send, exc = None, None
-            kind = type(item)
-            if kind is Event:
-                self._record(item)
-            elif kind is Stage:
-                try:
-                    send = self._stage(item)
-                except StatesError as err:
-                    exc = err
-            elif kind is Invoke:
-                try:
-                    send = self._invoke(item)
-                except StatesError as err:
-                    exc = err
-            elif kind is Sleep:
-                self.clock.sleep_until(self.clock.time() + item.seconds)
-            elif kind is Now:
-                send = to_datetime(self.clock.time())
-            elif kind is Spawn:
-                send = self._spawn(item)
-            elif kind is WaitAny:
-                send = min(item.handles, key=lambda h: h.finished_seq)
-            elif kind is Cancel:
-                if not item.handle.done:  # pragma: no cover - children finish before the parent waits
-                    item.handle.gen.close()
-            elif kind is Blocking:
-                try:
-                    send = item.fn(*item.args)
-                except Exception as err:  # handed back to the code that asked, as the execution driver does
-                    exc = err
-            elif kind is Progress:
-                pass
-            elif kind is CheckTask:
-                try:
-                    self._check_task(item)
-                except StatesError as err:
-                    exc = err
-            else:  # pragma: no cover - the engine yields nothing else
-                exc = TypeError(f"aslrun internal error: the engine yielded {item!r}")
-
-    def _record(self, event: Event) -> None:
-        self._seq += 1
-        event.id = self._seq
-        event.timestamp = self.clock.time()
-        self.events.append(event)
-        if self.entered is None and event.type.endswith("StateEntered"):
-            self.entered = event
 
     def _tested(self, stage: Stage) -> bool:
         return stage.scope == () and stage.state.name == self.state.name
 
-    def _stage(self, stage: Stage) -> Any:
+    def stage(self, execution: Execution, stage: Stage) -> Any:
         if not self._tested(stage):
             return stage.value
         if stage.name == "error":
@@ -495,7 +387,7 @@ class _Driver:
         return stage.value
 
     def _decide(self, stage: Stage) -> Any:
-        """At the error stage: RETRIABLE stops here; CAUGHT_ERROR and FAILED let the engine go on."""
+        """At the error stage: RETRIABLE halts here; CAUGHT_ERROR and FAILED let the engine go on."""
         plan = stage.value
         error, cause = plan.get("Error"), plan.get("Cause")
         self.error = (error, cause)
@@ -509,7 +401,7 @@ class _Driver:
             details["retryBackoffIntervalSeconds"] = int(delay) if float(delay).is_integer() else delay
             details["retryIndex"] = plan["retryIndex"]
             self.error_details = details
-            raise _Stop
+            raise Halt
         for i, retrier in enumerate(state.retry):
             if error_matches(retrier.error_equals, error):
                 details["retryIndex"] = i  # matched, but its attempts are used up
@@ -520,87 +412,52 @@ class _Driver:
         self.error_details = details or None
         return stage.value
 
-    def _invoke(self, item: Invoke) -> TaskReply:
-        if self.mock is not None and isinstance(self.state, TaskState) and item.scope == (self.state.name,):
-            kind, value = self.mock
-            if kind == "errorOutput":
-                raise StatesError(value[0], value[1])
-            return TaskReply(copy.deepcopy(value))
-        return self._call_integration(item)
+    def _mocks_task(self, state_name: str, scope: tuple[Any, ...] | None = None) -> bool:
+        if self.mock is None or not isinstance(self.state, TaskState):
+            return False
+        return scope == (self.state.name,) if scope is not None else state_name == self.state.name
 
-    def _check_task(self, item: CheckTask) -> None:
-        """The integration's own parameter check, as an execution does; mocked Tasks are not checked."""
-        if self.mock is not None and isinstance(self.state, TaskState) and item.state_name == self.state.name:
-            return
-        file_mock = self.interpreter.mock
-        if file_mock is not None and (item.state_name in file_mock.states or not file_mock.hybrid):
-            return
-        try:
-            integration = self.interpreter.integrations.resolve(item.resource)
-        except Exception:  # an unusable plugin is reported when the Task is invoked
-            return
-        check = getattr(integration, "check", None)
-        if check is not None:
-            check(parse_resource(item.resource), item.parameters)
+    def answer(self, execution: Execution, invoke: Invoke) -> Any:
+        if not self._mocks_task(invoke.state_name, invoke.scope):
+            return NOT_MOCKED
+        assert self.mock is not None
+        kind, value = self.mock
+        if kind == "errorOutput":
+            raise StatesError(value[0], value[1])
+        return TaskReply(copy.deepcopy(value))
 
-    def _call_integration(self, item: Invoke) -> TaskReply:
-        from aslrun.integrations.mock import NOT_MOCKED
+    def checks(self, execution: Execution, check: CheckTask) -> bool:
+        return not self._mocks_task(check.state_name)
 
-        resource = parse_resource(item.resource)
-        count = self._invocations.get(item.state_name, 0)
-        self._invocations[item.state_name] = count + 1
-        request = TaskRequest(resource=resource, parameters=item.parameters, state_name=item.state_name,
-                              invocation=count, timeout_seconds=item.timeout_seconds,
-                              heartbeat_seconds=item.heartbeat_seconds, credentials=item.credentials,
-                              context=item.context, machine_name=self.engine.machine.name,
-                              execution_arn=self.engine.ctx.execution_arn, scope=item.scope)
-        file_mock = self.interpreter.mock
-        if file_mock is not None:
-            reply = file_mock.invoke(request)
-            if reply is not NOT_MOCKED:
-                return reply if isinstance(reply, TaskReply) else TaskReply(reply)
-        integration = self.interpreter.integrations.resolve(resource)
-        if integration is not None:
-            self._used[id(integration)] = integration
-        if integration is None:
-            raise StatesError(
-                "States.Runtime",
-                f"No integration handles the resource '{item.resource}' (Task state '{item.state_name}'). "
-                "Give the state a mock (--mock '{\"result\": ...}'), or install or register an integration for it.",
-            )
-        try:
-            reply = integration.invoke(request)
-            if isinstance(reply, Generator):
-                reply = self.drive(reply)
-        except StatesError:
-            raise
-        except Exception as exc:  # an integration bug must not crash the test
-            raise StatesError("States.TaskFailed",
-                              f"The {integration.name} integration raised {type(exc).__name__}: {exc}") from None
-        return reply if isinstance(reply, TaskReply) else TaskReply(reply)
+    def runs(self, execution: Execution, spawn: Spawn) -> bool:
+        # A mocked Map or Parallel runs no iterations or branches: the mock is its result.
+        return not (self.mock is not None and isinstance(self.state, (MapState, ParallelState)))
 
-    def _spawn(self, item: Spawn) -> _Handle:
-        self._children += 1
-        if self.mock is not None and isinstance(self.state, (MapState, ParallelState)):
-            # A mocked Map or Parallel runs no iterations or branches: the mock is its result.
-            item.run.close()
-            return _Handle(ChildOutcome(ok=True), self._children)
-        try:
-            value = self.drive(item.run)
-        except StatesError as err:
-            outcome = ChildOutcome(ok=False, error=err.error, cause=err.cause, extra={"exception": err})
-        except Aborted:  # pragma: no cover - nothing aborts a child here
-            outcome = ChildOutcome(ok=False, aborted=True)
-        else:
-            outcome = ChildOutcome(ok=True, value=value)
-        return _Handle(outcome, self._children)
+    def result(self, outcome: ChildOutcome, events: list[Event]) -> TestStateResult:
+        """The TestState answer for how the state's run ended."""
+        if outcome.extra.get("halted"):
+            error, cause = self.error or (None, None)
+            return TestStateResult("RETRIABLE", error=error, cause=cause, events=events)
+        if not outcome.ok:
+            return TestStateResult("FAILED", error=outcome.error, cause=outcome.cause, events=events)
+        next_state, output = outcome.value
+        if self.status == "CAUGHT_ERROR":
+            error, cause = self.error or (None, None)
+            return TestStateResult("CAUGHT_ERROR", output, error, cause, next_state, events=events)
+        return TestStateResult("SUCCEEDED", output, next_state=next_state, events=events)
+
+
+def _entered(events: list[Event]) -> Event | None:
+    """The tested state's ``…StateEntered`` event (the first one recorded)."""
+    return next((e for e in events if e.type.endswith("StateEntered")), None)
 
 
 # ---------------------------------------------------------------- inspectionData
 
 
-def _inspection(driver: _Driver, state: State, input: Any, frame: Frame) -> dict[str, Any]:
-    stages = driver.stages
+def _inspection(policy: _TestStatePolicy, entered: Event | None, state: State, input: Any,
+                frame: Frame) -> dict[str, Any]:
+    stages = policy.stages
     data: dict[str, Any] = {"input": input}
     if state.jsonata:
         if isinstance(state, TaskState):
@@ -626,7 +483,7 @@ def _inspection(driver: _Driver, state: State, input: Any, frame: Frame) -> dict
     elif isinstance(state, (ChoiceState, WaitState)):
         _copy(stages, data, "afterInputPath")
     elif isinstance(state, (SucceedState, ParallelState, MapState)):
-        after = _after_input_path(driver, state, input, frame)
+        after = _after_input_path(policy.engine, entered, state, input, frame)
         if after is not _MISSING:
             data["afterInputPath"] = after
         if isinstance(state, ParallelState):
@@ -637,11 +494,11 @@ def _inspection(driver: _Driver, state: State, input: Any, frame: Frame) -> dict
     elif isinstance(state, FailState):
         data["afterInputPath"] = input
     if isinstance(state, MapState):
-        data.update(_map_fields(driver, state, input, frame))
+        data.update(_map_fields(policy.engine, entered, state, input, frame))
     if frame.variables:
         data["variables"] = dict(frame.variables)
-    if driver.error_details:
-        data["errorDetails"] = driver.error_details
+    if policy.error_details:
+        data["errorDetails"] = policy.error_details
     return {key: data[key] for key in _ORDER if key in data}
 
 
@@ -661,29 +518,28 @@ def _result_fields(stages: Mapping[str, Any], data: dict[str, Any]) -> None:
     data["afterResultPath"] = stages["afterResultPath"]
 
 
-def _after_input_path(driver: _Driver, state: State, input: Any, frame: Frame) -> Any:
+def _after_input_path(engine: Engine, entered: Event | None, state: State, input: Any, frame: Frame) -> Any:
     """InputPath alone is pure, so it is worked out again for the states whose runner reports no stage for it."""
-    if driver.entered is None:  # pragma: no cover - every runner enters its state first
+    if entered is None:  # pragma: no cover - every runner enters its state first
         return _MISSING
     try:
-        return apply_input_path(state.input_path, driver.engine.env(frame, state, input, driver.entered))
+        return apply_input_path(state.input_path, engine.env(frame, state, input, entered))
     except StatesError:
         return _MISSING
 
 
-def _map_fields(driver: _Driver, state: MapState, input: Any, frame: Frame) -> dict[str, Any]:
+def _map_fields(engine: Engine, entered: Event | None, state: MapState, input: Any, frame: Frame) -> dict[str, Any]:
     """maxConcurrency, the tolerated failures and (JSONPath) afterItemsPath, as the engine computes them."""
-    entered = driver.entered
     out: dict[str, Any] = {}
     if entered is None:  # pragma: no cover
         return out
-    env = None if state.jsonata else driver.engine.env(frame, state, input, entered)
+    env = None if state.jsonata else engine.env(frame, state, input, entered)
     try:
         if env is not None:
             effective = apply_input_path(state.input_path, env)
             items = state.items_path.get(env.with_input(effective)) if state.items_path is not None else effective
             out["afterItemsPath"] = items
-        _, max_conc, tolerance, _ = driver.engine.map_setup(state, input, frame, entered, env)
+        _, max_conc, tolerance, _ = engine.maps.setup(state, input, frame, entered, env)
         out["maxConcurrency"] = max_conc
         count, pct = tolerance()
     except Exception:  # the run itself reported the problem; show what could be worked out

@@ -1,7 +1,9 @@
 """Map states: items, ItemSelector, batching, inline iterations and distributed child executions.
 
-:class:`MapRunner` is mixed into :class:`aslrun.engine.Engine`; like the rest of the
-core it only yields events and effects.
+:class:`MapRunner` is a collaborator of :class:`aslrun.engine.Engine`: the engine makes one and
+hands Map states to :meth:`MapRunner.run`; the runner uses the engine's public seams (``enter``,
+``event``, ``env``, ``scope``, ``failed``, ``recover``, ``finish``, ``run_states``). Like the rest
+of the core it only yields events and effects.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from aslrun import dataflow_jsonata as jflow
 from aslrun import defaults
-from aslrun.dataflow import apply_input_path, compact_json, payload_size
+from aslrun.dataflow import (
+    apply_input_path,
+    compact_json,
+    lenient_number,
+    payload_size,
+    quoted_java,
+    resolve_path,
+)
 from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, WaitAny
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
@@ -26,20 +35,23 @@ Gen = Generator[Any, Any, Any]
 
 
 class MapRunner:
-    """The Map part of the engine."""
+    """Runs the Map states of one engine."""
 
-    def run_map(self: Engine, state: MapState, value: Any, frame: Frame) -> Gen:  # type: ignore[misc]
-        ev = yield from self.enter(frame, state, value)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def run(self, state: MapState, value: Any, frame: Frame) -> Gen:
+        ev = yield from self.engine.enter(frame, state, value)
         counts = [0] * len(state.retry)
         while True:
-            env = None if state.jsonata else self.env(frame, state, value, ev)
+            env = None if state.jsonata else self.engine.env(frame, state, value, ev)
             try:
                 try:
-                    setup = self.map_setup(state, value, frame, ev, env)
+                    setup = self.setup(state, value, frame, ev, env)
                 except StatesError as err:
-                    raise (yield from self.failed(err, state, ev, frame)) from None
+                    raise (yield from self.engine.failed(err, state, ev, frame)) from None
                 items, max_conc, tolerance, item_input = setup
-                started = self.event(frame, state, "MapStateStarted", "mapStateStartedEventDetails",
+                started = self.engine.event(frame, state, "MapStateStarted", "mapStateStartedEventDetails",
                                      {"length": len(items)})
                 yield started
                 frame.last = started.id
@@ -47,28 +59,28 @@ class MapRunner:
                     # AWS checks the tolerated-failure settings only once the Map has started.
                     tolerated = tolerance()
                 except StatesError as err:
-                    raise (yield from self.failed(err, state, ev, frame)) from None
+                    raise (yield from self.engine.failed(err, state, ev, frame)) from None
                 if state.distributed:
                     results, succeeded_prev = yield from self.run_distributed(
                         state, frame, ev, items, item_input, max_conc, tolerated)
                 else:
                     results = yield from self.run_inline(state, frame, ev, items, item_input, max_conc)
                     succeeded_prev = frame.last
-                done = self.event(frame, state, "MapStateSucceeded")
+                done = self.engine.event(frame, state, "MapStateSucceeded")
                 done.previous = succeeded_prev
                 yield done
-                return (yield from self.finish(state, value, results, frame, ev, env))
+                return (yield from self.engine.finish(state, value, results, frame, ev, env))
             except StatesError as err:
-                caught = yield from self.recover(state, err, counts, frame, value, ev, env)
+                caught = yield from self.engine.recover(state, err, counts, frame, value, ev, env)
                 if caught is None:
                     continue
                 return caught
 
-    def map_setup(self: Engine, state: MapState, value: Any, frame: Frame, ev: Event,  # type: ignore[misc]
+    def setup(self, state: MapState, value: Any, frame: Frame, ev: Event,
                   env: Env | None) -> tuple[list[Any], int, Any, Any]:
         """Items (batched), concurrency, a function giving the tolerance, and the per-item input function."""
         if state.jsonata:
-            scope = self.scope(frame, state, value, ev)
+            scope = self.engine.scope(frame, state, value, ev)
             if state.items is not None:
                 items = jflow.evaluate_typed(state.items, scope, "Items", "array") \
                     if jflow.is_field(state.items) else state.items
@@ -92,8 +104,8 @@ class MapRunner:
             def item_input(index: int, item: Any) -> Any:
                 if selector is None:
                     return item
-                context = self.ctx.map_item_context(state.name, ev.timestamp, index, item)
-                iscope = self.scope(frame, state, value, ev, context=context)
+                context = self.engine.ctx.map_item_context(state.name, ev.timestamp, index, item)
+                iscope = self.engine.scope(frame, state, value, ev, context=context)
                 return jflow.evaluate(selector, iscope, "ItemSelector")
 
             return batches, max_conc or 0, tolerance_jsonata, item_input
@@ -101,16 +113,14 @@ class MapRunner:
         assert env is not None
         effective = apply_input_path(state.input_path, env)
         ienv = env.with_input(effective)
-        from aslrun.engine import _resolve
-
-        items = _resolve(state.items_path, ienv) if state.items_path is not None else effective
+        items = resolve_path(state.items_path, ienv) if state.items_path is not None else effective
         if not isinstance(items, list):
             raise StatesError("States.Runtime", f"Map state input must be an array but was: {compact_json(items)}")
         max_conc = self.map_int(state.max_concurrency, state.max_concurrency_path, ienv, "MaxConcurrencyPath",
                                 "integer")
         batches = self.batch_items(state, items, None, ienv)
         jsonpath_selector = state.item_selector
-        ctx = self.ctx
+        ctx = self.engine.ctx
 
         def item_input_jsonpath(index: int, item: Any) -> Any:
             if jsonpath_selector is None:
@@ -119,36 +129,34 @@ class MapRunner:
                 effective,
                 env.variables,
                 context_factory=lambda: ctx.map_item_context(state.name, ev.timestamp, index, item),
-                rng=self.rng,
+                rng=self.engine.rng,
             )
             return jsonpath_selector.evaluate(item_env)
 
         return batches, max_conc or 0, lambda: self.tolerance(state, ienv), item_input_jsonpath
 
-    def map_int(self: Engine, literal: Any, path: Any, env: Env, field: str,  # type: ignore[misc]
+    def map_int(self, literal: Any, path: Any, env: Env, field: str,
                 kind: str) -> Any:
-        from aslrun.engine import _lenient_number, _quoted_java, _resolve
-
         if path is None:
             return literal
-        raw = _lenient_number(_resolve(path, env))
+        raw = lenient_number(resolve_path(path, env))
         if kind == "integer":
             if isinstance(raw, bool) or not isinstance(raw, int):
                 if not (isinstance(raw, float) and raw.is_integer()):
                     raise StatesError(
                         "States.Runtime",
-                        f"The {field} field refers to value {_quoted_java(raw)} which is not a valid integer: "
+                        f"The {field} field refers to value {quoted_java(raw)} which is not a valid integer: "
                         f"{path.text}",
                     )
                 raw = int(raw)
         elif isinstance(raw, bool) or not isinstance(raw, (int, float)):
             raise StatesError(
                 "States.Runtime",
-                f"The {field} field refers to value {_quoted_java(raw)} which is not a valid float: {path.text}",
+                f"The {field} field refers to value {quoted_java(raw)} which is not a valid float: {path.text}",
             )
         return raw
 
-    def tolerance(self: Engine, state: MapState, env: Env) -> tuple[Any, Any]:  # type: ignore[misc]
+    def tolerance(self, state: MapState, env: Env) -> tuple[Any, Any]:
         count = self.map_int(state.tolerated_failure_count, state.tolerated_failure_count_path, env,
                              "ToleratedFailureCountPath", "integer")
         pct = self.map_int(state.tolerated_failure_percentage, state.tolerated_failure_percentage_path, env,
@@ -159,7 +167,7 @@ class MapRunner:
             raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
         return count, pct
 
-    def batch_items(self: Engine, state: MapState, items: list[Any], scope: Any,  # type: ignore[misc]
+    def batch_items(self, state: MapState, items: list[Any], scope: Any,
                     env: Env | None) -> list[Any]:
         batcher = state.item_batcher
         if batcher is None:
@@ -199,7 +207,7 @@ class MapRunner:
 
     # ------------------------------------------------------------ inline
 
-    def run_inline(self: Engine, state: MapState, frame: Frame, entered: Event,  # type: ignore[misc]
+    def run_inline(self, state: MapState, frame: Frame, entered: Event,
                    items: list[Any], item_input: Any, max_conc: int) -> Gen:
         limit = max_conc if max_conc and max_conc > 0 else defaults.INLINE_MAP_MAX_CONCURRENCY
         limit = min(limit, defaults.INLINE_MAP_MAX_CONCURRENCY)
@@ -216,7 +224,7 @@ class MapRunner:
                 except StatesError as err:
                     for _, _, h in list(running.values()):
                         yield Cancel(h)
-                    raise (yield from self.failed(err, state, entered, frame)) from None
+                    raise (yield from self.engine.failed(err, state, entered, frame)) from None
                 child = frame.nested((state.name, i), "iteration")
                 handle = yield Spawn(self.run_iteration(state, i, value, child), f"{state.name}[{i}]")
                 running[id(handle)] = (i, child, handle)
@@ -231,13 +239,13 @@ class MapRunner:
             last_end = max(last_end, child.end)
             outcome: ChildOutcome = finished.outcome
             if not outcome.ok:
-                raise (yield from self.child_failed(outcome, [h for (_, _, h) in running.values()]))
+                raise (yield from self.engine.child_failed(outcome, [h for (_, _, h) in running.values()]))
             results[i] = outcome.value
         # The Map's closing events follow the last iteration's MapIterationSucceeded.
         frame.last = max(frame.last, last_end)
         return results
 
-    def run_iteration(self: Engine, state: MapState, index: int, value: Any,  # type: ignore[misc]
+    def run_iteration(self, state: MapState, index: int, value: Any,
                       frame: Frame) -> Gen:
         details = {"index": index, "name": state.name}
 
@@ -249,7 +257,7 @@ class MapRunner:
         yield started
         frame.last = started.id
         try:
-            output = yield from self.run_states(state.processor, value, frame)
+            output = yield from self.engine.run_states(state.processor, value, frame)
         except StatesError as err:
             if err.error != "States.Runtime":  # a Runtime error ends the execution with no more events
                 yield iteration_event("Failed")
@@ -266,11 +274,11 @@ class MapRunner:
 
     # ------------------------------------------------------------ distributed
 
-    def run_distributed(self: Engine, state: MapState, frame: Frame, entered: Event,  # type: ignore[misc]
+    def run_distributed(self, state: MapState, frame: Frame, entered: Event,
                         items: list[Any], item_input: Any, max_conc: int, tolerated: tuple[Any, Any]) -> Gen:
-        self.map_run_counter += 1
-        run_arn = self.ctx.map_run_arn(state.label or state.name, self.map_run_counter)
-        started = self.event(frame, state, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+        self.engine.map_run_counter += 1
+        run_arn = self.engine.ctx.map_run_arn(state.label or state.name, self.engine.map_run_counter)
+        started = self.engine.event(frame, state, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
         yield started
         frame.last = started.id
         limit = max_conc if max_conc and max_conc > 0 else defaults.DISTRIBUTED_MAP_MAX_CONCURRENCY
@@ -298,10 +306,10 @@ class MapRunner:
                 except StatesError as err:
                     for _, h in list(running.values()):
                         yield Cancel(h)
-                    raise (yield from self.failed(err, state, entered, frame)) from None
+                    raise (yield from self.engine.failed(err, state, entered, frame)) from None
                 # Child executions of a Distributed Map do not see the parent's variables.
                 child = frame.nested((state.name, i), "child", isolated=True, child=(run_arn, i))
-                handle = yield Spawn(self.run_states(state.processor, value, child), f"{state.name}[{i}]")
+                handle = yield Spawn(self.engine.run_states(state.processor, value, child), f"{state.name}[{i}]")
                 running[id(handle)] = (i, handle)
             try:
                 finished = yield WaitAny([h for (_, h) in running.values()])
@@ -310,7 +318,7 @@ class MapRunner:
                 for _, h in list(running.values()):
                     yield Cancel(h, silent=timed_out)
                 if not timed_out:
-                    yield self.event(frame, state, "MapRunAborted")
+                    yield self.engine.event(frame, state, "MapRunAborted")
                 raise
             i, _ = running.pop(id(finished))
             outcome: ChildOutcome = finished.outcome
@@ -324,14 +332,14 @@ class MapRunner:
                     yield Cancel(h)
                 error = "States.ExceedToleratedFailureThreshold"
                 cause = "The specified tolerated failure threshold was exceeded"
-                run_failed = self.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
+                run_failed = self.engine.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
                                         {"error": error, "cause": cause})
                 yield run_failed
                 frame.last = run_failed.id
                 raise StatesError(error, cause, extra={"container": True})
         # MapRunSucceeded does not move the cursor: MapStateSucceeded points to it, MapStateExited
         # to MapRunStarted (AWS's links since November 2024).
-        run_done = self.event(frame, state, "MapRunSucceeded")
+        run_done = self.engine.event(frame, state, "MapRunSucceeded")
         yield run_done
         return results, run_done.id
 
