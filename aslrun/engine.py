@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Generator, MutableMapping
-from datetime import datetime
 from typing import Any
 
 from aslrun import dataflow_jsonata as jflow
@@ -28,9 +27,7 @@ from aslrun.dataflow import (
     apply_result_path,
     compact_json,
     exceeds_payload_limit,
-    java_text,
     payload_size,
-    resolve_path,
 )
 from aslrun.effects import (
     Aborted,
@@ -38,7 +35,6 @@ from aslrun.effects import (
     ChildOutcome,
     Event,
     ExecutionTimedOut,
-    Now,
     Sleep,
     Spawn,
     Stage,
@@ -62,6 +58,7 @@ from aslrun.nodes import (
     WaitState,
 )
 from aslrun.task import TaskRunner
+from aslrun.wait import wait_seconds, wait_seconds_jsonata
 
 __all__ = ["Engine", "ExecutionTimedOut", "Frame", "Outcome", "error_matches", "retry_delay"]
 
@@ -542,13 +539,13 @@ class Engine:
                 value = yield Stage(state, "input", value, frame.scope)
             if state.jsonata:
                 scope = self.scope(frame, state, value, ev)
-                seconds = yield from self.wait_seconds_jsonata(state, scope)
+                seconds = yield from wait_seconds_jsonata(state, scope)
             else:
                 env = self.env(frame, state, value, ev)
                 effective = apply_input_path(state.input_path, env)
                 if self.inspect:
                     effective = yield Stage(state, "afterInputPath", effective, frame.scope)
-                seconds = yield from self.wait_seconds(state, env.with_input(effective))
+                seconds = yield from wait_seconds(state, env.with_input(effective))
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
         if seconds > 0:
@@ -566,66 +563,6 @@ class Engine:
             raise (yield from self.failed(err, state, ev, frame)) from None
         yield from self.leave(frame, state, output, self.apply(frame, values))
         return self.next_name(state), output
-
-    def wait_seconds(self, state: WaitState, env: Env) -> Gen:
-        seconds: float | int
-        if state.seconds is not None:
-            seconds = state.seconds
-        elif state.seconds_path is not None:
-            path = state.seconds_path
-            raw = resolve_path(path, env)
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
-                isinstance(raw, float) and not raw.is_integer()
-            ) or not _JAVA_LONG_MIN <= raw <= _JAVA_LONG_MAX:
-                # AWS reads the value as a Java long: a fraction, or a number outside the long range, is not one.
-                raise StatesError(
-                    "States.Runtime",
-                    f"The SecondsPath parameter cannot be parsed as a long value: {path.text} == {java_text(raw)}",
-                )
-            if raw < 0:
-                raise StatesError(
-                    "States.Runtime",
-                    f"The SecondsPath parameter references a negative value: {path.text} == {java_text(raw)}",
-                )
-            seconds = raw
-        else:
-            if state.timestamp is not None:
-                until = state.timestamp
-            else:
-                from aslrun.expressions.timestamps import parse_timestamp
-
-                path = state.timestamp_path
-                raw = resolve_path(path, env)
-                until = parse_timestamp(raw) if isinstance(raw, str) else None
-                if until is None:
-                    raise StatesError(
-                        "States.Runtime",
-                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-                        f"date-time format string: {path.text} == {java_text(raw)}",
-                    )
-            seconds = yield from self.seconds_until(until)
-        # Compared before any float conversion: an integer too large for a float is simply too long.
-        if seconds > defaults.MAX_WAIT_SECONDS:
-            raise StatesError("States.Runtime", "Wait state delay is too long.")
-        return float(seconds)
-
-    def wait_seconds_jsonata(self, state: WaitState, scope: Any) -> Gen:
-        seconds: float | int
-        if state.seconds is not None:
-            seconds = (jflow.evaluate_typed(state.seconds, scope, "Seconds", "non-negative-integer")
-                       if jflow.is_field(state.seconds) else state.seconds)
-        else:
-            until = jflow.evaluate_typed(state.timestamp, scope, "Timestamp", "timestamp") \
-                if jflow.is_field(state.timestamp) else state.timestamp
-            seconds = yield from self.seconds_until(until)
-        if seconds > defaults.MAX_WAIT_SECONDS:
-            raise StatesError("States.Runtime", "Wait state delay is too long.")
-        return float(seconds)
-
-    @staticmethod
-    def seconds_until(until: datetime) -> Gen:
-        now: datetime = yield Now()
-        return max(0.0, (until - now).total_seconds())
 
     # ------------------------------------------------------------ retry / catch
 
@@ -834,10 +771,6 @@ def _jsonata_fields(state: Any) -> list[Any]:
     if batcher:
         fields += list(batcher.values())
     return [f for f in fields if jflow.is_field(f)]
-
-
-#: the range of a Java long, as AWS reads SecondsPath
-_JAVA_LONG_MIN, _JAVA_LONG_MAX = -(2**63), 2**63 - 1
 
 
 def _as_text(value: Any) -> str | None:
