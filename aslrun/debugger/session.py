@@ -33,12 +33,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from aslrun.clock import SIGNAL_SLICE, Clock
+from aslrun.debugger.clock import PausableClock
 from aslrun.debugger.probes import CommandError, Probe, compile_probe
 from aslrun.debugger.stops import (
     MISSING,
@@ -124,7 +123,7 @@ class Session:
         execution = interpreter.start(self.machine, input, name=name, context=context,
                                       listeners=[*listeners, self.listener], on_stage=self.on_stage)
         # The clock is where an idle execution waits: seen through the session, a pause can land there.
-        execution.clock = _PausableClock(execution.clock, self)
+        execution.clock = PausableClock(execution.clock, self)
         self.execution = execution
         return execution
 
@@ -233,7 +232,7 @@ class Session:
             reasons.append(mode)
         return self._halt(Stop(self._stops + 1, kind, visit, stage, value, reasons, editable))
 
-    def _pause_waiting(self, remaining: float | None) -> bool:
+    def pause_waiting(self, remaining: float | None) -> bool:
         """The execution is idle, its clock waiting ``remaining`` seconds (None: waiting on a Task's
         integration in the background): stop there if a pause was asked.
 
@@ -745,50 +744,6 @@ class Session:
         n = len(path)
         for key in [k for k in self._assigned if len(k) > n and k[:n] == path]:
             del self._assigned[key]
-
-
-class _PausableClock:
-    """The execution's clock as the session sees it: a real sleep gives way to a requested pause.
-
-    It sleeps in slices of :data:`~aslrun.clock.SIGNAL_SLICE` and, between two, lets the session stop
-    (:meth:`Session._pause_waiting`) while every run of the execution is blocked. It then returns early and
-    the execution, finding its timer not due yet, sleeps again. A virtual clock is passed through.
-    """
-
-    def __init__(self, clock: Clock, session: Session) -> None:
-        self.clock = clock
-        self.virtual = clock.virtual
-        self._session = session
-
-    def time(self) -> float:
-        return self.clock.time()
-
-    def wait_until(self, moment: float, cancelled: threading.Event | None = None) -> bool:
-        return self.clock.wait_until(moment, cancelled)
-
-    def next_waiter(self) -> float | None:
-        next_waiter = getattr(self.clock, "next_waiter", None)
-        return next_waiter() if next_waiter is not None else None
-
-    def idle(self) -> bool:
-        """The execution waits on work in the background (a ``.sync`` Task): pause there if asked."""
-        session = self._session
-        return bool(session._pause) and not session.quitting and session._pause_waiting(None)
-
-    def sleep_until(self, moment: float, wake: threading.Event | None = None) -> None:
-        if self.virtual:
-            self.clock.sleep_until(moment, wake)
-            return
-        session = self._session
-        while (now := self.clock.time()) < moment:
-            if session.quitting or wake is not None and wake.is_set():
-                return
-            # While a Task works in the background, the moment is only the next timer (the execution's
-            # timeout, say): the pause is "waiting on the Task", not a countdown.
-            busy = session.execution is not None and session.execution.busy
-            if session._pause and session._pause_waiting(None if busy else moment - now):
-                return  # the execution looks again: an abort, a result, or its timer still to come
-            self.clock.sleep_until(min(moment, now + SIGNAL_SLICE), wake)
 
 
 def _encloses(outer: tuple[Any, ...], inner: tuple[Any, ...]) -> bool:
