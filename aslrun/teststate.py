@@ -50,7 +50,7 @@ from aslrun.dataflow import apply_input_path, compact_json
 from aslrun.effects import CheckTask, ChildOutcome, Event, Invoke, Spawn, Stage, TaskReply
 from aslrun.engine import Engine, Frame, error_matches
 from aslrun.errors import InputError, StatesError
-from aslrun.execution import Execution, Halt, Policy
+from aslrun.execution import Execution
 from aslrun.integrations.mock import NOT_MOCKED
 from aslrun.nodes import (
     ChoiceState,
@@ -64,6 +64,7 @@ from aslrun.nodes import (
     TaskState,
     WaitState,
 )
+from aslrun.policy import Halt, Policy
 
 if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
