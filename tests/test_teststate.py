@@ -670,3 +670,49 @@ def test_cli_mistakes_exit_2_with_a_message_and_no_traceback(runner: CliRunner, 
 def test_cli_is_listed_in_the_help(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--help"], prog_name="aslrun")
     assert "test-state" in result.output
+
+
+# ---------------------------------------------------------------- one driver: TestState and run agree
+
+
+def _slow_integration() -> Any:
+    from aslrun.effects import Sleep
+
+    class Slow:
+        name = "slow"
+        remote = False
+
+        def handles(self, resource: Any) -> bool:
+            return True
+
+        def invoke(self, request: Any) -> Any:
+            yield Sleep(30)
+            return {"done": True}
+
+    return Slow()
+
+
+def test_an_unmocked_task_in_a_strict_test_case_fails_in_test_state_as_in_run() -> None:
+    from aslrun.integrations.mock import MockConfig
+
+    machine = {"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}}}
+    case = MockConfig.load({"StateMachines": {"M": {"TestCases": {"T": {}}}}, "MockedResponses": {}}).test_case("M", "T")
+    interpreter = aslrun.Interpreter(mock=case, clock="virtual", load_plugins=False)
+    ran = interpreter.run(machine, {})
+    tested = teststate.test_state(machine, {}, state_name="Call", interpreter=interpreter, name="M")
+    assert (ran.status, ran.error) == ("FAILED", "States.Runtime")
+    assert (tested.status, tested.error, tested.cause) == ("FAILED", ran.error, ran.cause)
+    assert "has no mocked response in test case 'T'" in (tested.cause or "")
+
+
+def test_a_task_timeout_applies_in_test_state_as_in_an_execution() -> None:
+    machine = {"StartAt": "Slow", "States": {
+        "Slow": {"Type": "Task", "Resource": "arn:aws:states:::slow:call", "TimeoutSeconds": 5, "End": True}}}
+    interpreter = aslrun.Interpreter(integrations=[_slow_integration()], clock="virtual", load_plugins=False)
+    ran = interpreter.run(machine, {})
+    tested = teststate.test_state(machine, {}, state_name="Slow", interpreter=interpreter)
+    assert (ran.status, ran.error) == ("FAILED", "States.Timeout")
+    assert (tested.status, tested.error) == ("FAILED", "States.Timeout")
+    fast = {"StartAt": "Slow", "States": {"Slow": {**machine["States"]["Slow"], "TimeoutSeconds": 60}}}
+    assert teststate.test_state(fast, {}, state_name="Slow", interpreter=interpreter).output == {"done": True}
