@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 import aslrun
 from aslrun.integrations.eks.errors import translate
-from aslrun.integrations.eks.kube import CertificateAuthority
+from aslrun.kube import CertificateAuthority
 
 CLOSED_PORT = "http://127.0.0.1:9"
 FIX = "or run with --eks-backend local (the default) for the embedded local EKS"

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from aslrun.cli.main import cli
-from aslrun.integrations.eks.kube import JobOutcome, KubeEmulator
+from aslrun.kube import JobOutcome, KubeEmulator
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "eks"
 

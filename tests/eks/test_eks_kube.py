@@ -20,8 +20,8 @@ import aslrun
 from aslrun.integrations.eks.backends.aws import AwsBackend
 from aslrun.integrations.eks.backends.base import ClusterRef
 from aslrun.integrations.eks.backends.http import KubeHttp, ca_pem_from_base64, ssl_context_for
-from aslrun.integrations.eks.kube import CertificateAuthority, JobOutcome, KubeEmulator
 from aslrun.integrations.eks.token import TokenCache
+from aslrun.kube import CertificateAuthority, JobOutcome, KubeEmulator
 
 pytest_plugins = ["conftest_eks"]
 

@@ -19,7 +19,7 @@ import aslrun
 from aslrun.integrations.eks.backends import make_backend, make_local_backend
 from aslrun.integrations.eks.backends.base import ClusterRef, EksApiError, EksBackend
 from aslrun.integrations.eks.backends.local import LocalBackend, LocalControlPlane
-from aslrun.integrations.eks.kube.executors import (
+from aslrun.kube.executors import (
     AnnotatedSimulatedExecutor,
     DockerExecutor,
     ProcessExecutor,
@@ -246,7 +246,7 @@ def test_process_executor_prints_pi_digits() -> None:
 def test_bwrap_and_docker_argv(tmp_path: Path) -> None:
     import threading
 
-    from aslrun.integrations.eks.kube.executors import ContainerRun
+    from aslrun.kube.executors import ContainerRun
 
     container = {"name": "c", "image": "perl:5", "command": ["perl"], "args": ["-e", "1"],
                  "env": [{"name": "A", "value": "1"}]}

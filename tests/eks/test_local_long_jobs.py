@@ -20,7 +20,7 @@ import pytest
 import aslrun
 from aslrun.integrations.eks.backends.http import KubeClosed, KubeHttp, ssl_context_for
 from aslrun.integrations.eks.backends.local import LocalBackend
-from aslrun.integrations.eks.kube import KubeEmulator
+from aslrun.kube import KubeEmulator
 
 JOBS = "/apis/batch/v1/namespaces/default/jobs"
 

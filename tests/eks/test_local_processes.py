@@ -20,8 +20,8 @@ import pytest
 import aslrun
 from aslrun.integrations.eks.backends.local import LocalBackend
 from aslrun.integrations.eks.jobs import FAILED_CONTAINERS, FAILED_LOG_LINES
-from aslrun.integrations.eks.kube import KubeEmulator
-from aslrun.integrations.eks.kube.executors import ProcessExecutor, host_hint
+from aslrun.kube import KubeEmulator
+from aslrun.kube.executors import ProcessExecutor, host_hint
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
 

@@ -285,7 +285,7 @@ class EksIntegration:
         label = request.state_name
         submitted = [("TaskSubmitted", "taskSubmittedEventDetails", {"output": created, "outputDetails": _NO_DETAILS})]
         try:
-            job = yield from wait_for_job(kube, ns, created, settings, backend.remote, label)
+            job = yield from wait_for_job(kube, ns, created, settings, label)
             result = dict(job)
             if params.logs.retrieve:
                 result["logs"] = yield from blocking(collect_logs, kube, ns, job, params.logs, what=kube.description)
@@ -333,7 +333,7 @@ class EksIntegration:
         try:
             final = yield from wait_for_status(
                 lambda: describe(*ids), lambda d: d[spec.member]["status"], spec.target, spec.failures,
-                settings, backend.remote, label, "the EKS API")
+                settings, label, "the EKS API")
         except Failed as failed:
             err = resource_failure(eks_result(describe_op, failed.description))
             err.extra["events"] = submitted

@@ -132,7 +132,7 @@ def failed_containers(kube: KubeApi, namespace: str, job: dict[str, Any]) -> lis
     log shows a known failure of a host tool (``--jobs process`` runs the host's, not the image's).
     Nothing (``[]``) when the pods or logs cannot be read.
     """
-    from aslrun.integrations.eks.kube.executors import host_hint
+    from aslrun.kube.executors import host_hint
 
     ns = quote(namespace, safe="")
     try:

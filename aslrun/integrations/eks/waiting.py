@@ -2,8 +2,8 @@
 
 Everything here is a generator of effects: backend calls go out as
 :class:`~aslrun.effects.Blocking`, waits as :class:`~aslrun.effects.Sleep` on the execution's
-clock. A virtual clock makes the waits free against the fake backend; against a real API a
-wait also lasts its real length (:func:`pace`), so nothing ever busy-polls a server.
+clock. A virtual clock makes the waits free against the fake backend; against a real API the
+execution driver makes each wait last its real length, so nothing ever busy-polls a server.
 """
 
 from __future__ import annotations
@@ -69,15 +69,9 @@ def blocking(fn: Callable[..., Any], *args: Any, what: str, parameters: Any = No
         raise translate(exc, what, parameters) from None
 
 
-def pace(seconds: float, remote: bool) -> Gen:
-    """Wait ``seconds`` on the execution's clock, and in real time too when the backend is remote."""
-    started = time.monotonic()
+def pace(seconds: float) -> Gen:
+    """Wait ``seconds`` on the execution's clock (the driver makes a remote backend's waits real time)."""
     yield Sleep(seconds, "eks-poll")
-    if remote:
-        left = seconds - (time.monotonic() - started)
-        if left > 0.01:
-            # A virtual clock skipped the wait; a real server must still not be polled faster.
-            yield Blocking(time.sleep, (left,))
 
 
 def _get_job(kube: KubeApi, namespace: str, name: str, what: str) -> Gen:
@@ -87,7 +81,7 @@ def _get_job(kube: KubeApi, namespace: str, name: str, what: str) -> Gen:
     return resp.json()
 
 
-def wait_for_job(kube: KubeApi, namespace: str, job: dict[str, Any], settings: WaitSettings, remote: bool,
+def wait_for_job(kube: KubeApi, namespace: str, job: dict[str, Any], settings: WaitSettings,
                  label: str) -> Gen:
     """Wait until ``job`` has a Complete or Failed condition; returns the final Job."""
     name = job["metadata"]["name"]
@@ -127,14 +121,14 @@ def wait_for_job(kube: KubeApi, namespace: str, job: dict[str, Any], settings: W
                 if etype == "HTTP":
                     watching = False  # the GET below reports the error, or polling takes over
             if time.monotonic() - started < 1.0:
-                yield from pace(next(delays), remote)
+                yield from pace(next(delays))
         else:
-            yield from pace(next(delays), remote)
+            yield from pace(next(delays))
         job = yield from _get_job(kube, namespace, name, what)
 
 
 def wait_for_status(describe: Callable[[], Any], status_of: Callable[[Any], str], target: str | None,
-                    failures: frozenset[str], settings: WaitSettings, remote: bool,
+                    failures: frozenset[str], settings: WaitSettings,
                     label: str, what: str) -> Gen:
     """Poll ``describe`` until the status is ``target`` (or the resource is gone when ``target`` is None).
 
@@ -161,7 +155,7 @@ def wait_for_status(describe: Callable[[], Any], status_of: Callable[[Any], str]
             return described
         if status in failures:
             raise Failed(described)
-        yield from pace(next(delays), remote)
+        yield from pace(next(delays))
 
 
 class Failed(StatesError):

@@ -2,10 +2,11 @@
 
 Nothing leaves the process and nothing runs. Clusters, node groups and Fargate profiles go
 through CREATING → ACTIVE and DELETING → gone over ``transitions`` describe calls, or end in a
-failure status named in ``failures``. Each cluster has a Kubernetes API that stores any
-namespaced object (``eks:call``), lists with label and field selectors, deletes with a
-propagation policy, and runs Jobs with a make-believe controller: a Job gets one pod, which
-succeeds or fails after ``polls`` reads of the Job, with the log lines you give::
+failure status named in ``failures``. Each cluster has a Kubernetes API that keeps any
+object (``eks:call``) in the emulator's :class:`~aslrun.kube.store.Store`, lists with its label
+and field selectors, patches with its merge patch, deletes with a propagation policy, and runs
+Jobs with a make-believe controller (no threads, no HTTP): a Job gets one pod, which succeeds or
+fails after ``polls`` reads of the Job, with the log lines you give::
 
     backend = FakeBackend(jobs={"example-job": FakeJob(logs={"pi-20": '{"pi": 3.14}'})})
     aslrun.Interpreter(options={"eks.backend": backend}).run(machine)
@@ -22,21 +23,25 @@ import json
 import random
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aslrun.integrations.eks.backends.base import ClusterRef, EksApiError, KubeResponse, WatchUnsupported
+from aslrun.kube.patch import merge_patch
+from aslrun.kube.resources import Registry, ResourceType
+from aslrun.kube.selectors import field_selector, label_selector
+from aslrun.kube.status import ApiError, already_exists, conflict, not_found, status_body, success
+from aslrun.kube.store import Store
 
 __all__ = ["FakeBackend", "FakeControlPlane", "FakeJob", "FakeKube"]
 
 _FAKE_CA = base64.b64encode(
     b"-----BEGIN CERTIFICATE-----\nZmFrZSBjZXJ0aWZpY2F0ZSBvZiB0aGUgYXNscnVuIGZha2UgYmFja2VuZA==\n"
     b"-----END CERTIFICATE-----\n").decode()
-_KINDS = {"pods": "Pod", "jobs": "Job", "configmaps": "ConfigMap", "secrets": "Secret", "services": "Service",
-          "namespaces": "Namespace", "deployments": "Deployment", "serviceaccounts": "ServiceAccount",
-          "events": "Event", "nodes": "Node"}
+_JOBS, _PODS, _NAMESPACES = ("batch", "jobs"), ("", "pods"), ("", "namespaces")  # storage keys
 _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
             404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 415: "Unsupported Media Type",
             422: "Unprocessable Entity"}
@@ -278,51 +283,41 @@ class FakeControlPlane:
 # ---------------------------------------------------------------- Kubernetes API
 
 
-def _status(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> KubeResponse:
-    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                            "message": message, "reason": reason}
-    if details:
-        body["details"] = details
-    body["code"] = code
-    return _json(code, body)
-
-
 def _json(code: int, body: Any) -> KubeResponse:
     return KubeResponse(code, _REASONS.get(code, ""), json.dumps(body).encode(),
                         {"Content-Type": "application/json"})
 
 
-def _selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
-    for term in filter(None, (t.strip() for t in selector.split(","))):
-        if "!=" in term:
-            key, value = term.split("!=", 1)
-            if labels.get(key.strip()) == value.strip():
-                return False
-        elif "=" in term:
-            key, value = term.replace("==", "=").split("=", 1)
-            if labels.get(key.strip()) != value.strip():
-                return False
-        elif term.startswith("!"):
-            if term[1:] in labels:
-                return False
-        elif term not in labels:
-            return False
-    return True
+def _status(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> KubeResponse:
+    return _json(code, status_body(code, reason, message, details))
 
 
-def _merge(target: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    for key, value in patch.items():
-        if value is None:
-            target.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
+@dataclass(frozen=True)
+class _Target:
+    """A resource path taken apart: its type, namespace (``""`` when cluster-scoped), name, subresource."""
+
+    rt: ResourceType
+    namespace: str
+    name: str | None
+    sub: str | None
+
+    @property
+    def collection(self) -> str:
+        """The collection path, e.g. ``/apis/batch/v1/namespaces/default/jobs``."""
+        return _collection(self.rt, self.namespace)
+
+
+def _collection(rt: ResourceType, namespace: str) -> str:
+    root = f"/apis/{rt.group}/{rt.version}" if rt.group else "/api/v1"
+    return f"{root}/namespaces/{namespace}/{rt.plural}" if namespace else f"{root}/{rt.plural}"
 
 
 class FakeKube:
-    """One cluster's Kubernetes API in memory."""
+    """One cluster's Kubernetes API in memory, kept in the emulator's :class:`~aslrun.kube.store.Store`.
+
+    Unlike the emulator it accepts any resource path (an unknown plural becomes a namespaced type of
+    its own), creates namespaces on first use, runs no controllers and is polled, never watched.
+    """
 
     def __init__(self, cluster: str, jobs: Mapping[str, FakeJob], rng: random.Random,
                  record: Callable[[str, str, str, list[tuple[str, str]]], None], authorized: bool = True) -> None:
@@ -333,38 +328,53 @@ class FakeKube:
         self._rng = rng
         self._record = record
         self._lock = threading.Lock()
-        #: collection path (``/apis/batch/v1/namespaces/default/jobs``) -> name -> object
-        self.objects: dict[str, dict[str, dict[str, Any]]] = {}
-        self._version = 0
+        self.registry = Registry.with_builtins()
+        self.store = Store(self.registry)
         self._reads: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"FakeKube({self.cluster!r})"
 
-    def _next_version(self) -> str:
-        self._version += 1
-        return str(self._version)
+    @property
+    def objects(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """A snapshot: collection path (``/apis/batch/v1/namespaces/default/jobs``) -> name -> object;
+        a collection that holds nothing maps to ``{}``."""
+        out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for key in self.store.keys():
+            rt = self.registry.by_key(key)
+            assert rt is not None
+            for obj in self.store.list_objects(key)[0]:
+                meta = obj["metadata"]
+                out[_collection(rt, meta.get("namespace", ""))][meta["name"]] = obj
+        return out
 
     def _uid(self) -> str:
         return _uuid(self._rng)
 
-    @staticmethod
-    def _split(path: str) -> tuple[str, str, str | None, str | None] | None:
-        """(collection path, plural, name, subresource) for a resource path, or None."""
+    def _suffix(self) -> str:
+        return "".join(self._rng.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+
+    def _target(self, path: str) -> _Target | None:
+        """The resource a path names (types the emulator does not know are made up), or None."""
         parts = [p for p in path.split("/") if p]
         if parts[:2] == ["api", "v1"]:
-            rest, head = parts[2:], parts[:2]
+            group, version, rest = "", "v1", parts[2:]
         elif parts[:1] == ["apis"] and len(parts) >= 3:
-            rest, head = parts[3:], parts[:3]
+            group, version, rest = parts[1], parts[2], parts[3:]
         else:
             return None
+        namespace = ""
         if len(rest) >= 3 and rest[0] == "namespaces":
-            head, rest = head + rest[:2], rest[2:]
+            namespace, rest = rest[1], rest[2:]
         if not rest:
             return None
-        name = rest[1] if len(rest) > 1 else None
-        sub = rest[2] if len(rest) > 2 else None
-        return "/" + "/".join(head + [rest[0]]), rest[0], name, sub
+        rt = self.registry.get(group, version, rest[0])
+        if rt is None:
+            plural = rest[0]
+            rt = ResourceType(group, version, plural, plural[:1].upper() + plural[1:].rstrip("s"),
+                              namespaced=bool(namespace), builtin=False)
+            self.registry.add(rt)
+        return _Target(rt, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
 
     def request(self, method: str, path: str, query: Sequence[tuple[str, str]] = (), body: bytes | None = None,
                 content_type: str | None = None, accept: str = "application/json") -> KubeResponse:
@@ -374,32 +384,32 @@ class FakeKube:
         if not self.authorized:
             return _status(401, "Unauthorized", "Unauthorized")
         with self._lock:
-            resp = self._handle(method, path, dict(query), body, content_type)
+            try:
+                resp = self._handle(method, path, dict(query), body)
+            except ApiError as exc:
+                resp = _json(exc.code, exc.body)
         return KubeResponse(resp.status, resp.reason, b"", resp.headers) if method == "HEAD" else resp
 
     def watch(self, path: str, query: Sequence[tuple[str, str]], timeout_seconds: float,
               until: Callable[[str, dict[str, Any]], bool]) -> tuple[str, dict[str, Any]] | None:
         raise WatchUnsupported("the fake backend has no watch API; it is polled")
 
-    def _handle(self, method: str, path: str, query: dict[str, str], body: bytes | None,
-                content_type: str | None) -> KubeResponse:
-        split = self._split(path.rstrip("/"))
-        if split is None:
+    def _handle(self, method: str, path: str, query: dict[str, str], body: bytes | None) -> KubeResponse:
+        target = self._target(path.rstrip("/"))
+        if target is None:
             return _status(404, "NotFound", "the server could not find the requested resource")
-        coll, plural, name, sub = split
-        items = self.objects.setdefault(coll, {})
-        group = coll.split("/")[2] if coll.startswith("/apis/") else ""
-        details = {"name": name, "group": group, "kind": plural} if name else None
-        if name is not None and method != "POST" and name not in items:
-            return _status(404, "NotFound", f"{plural}{'.' + group if group else ''} \"{name}\" not found", details)
+        rt, ns, name = target.rt, target.namespace, target.name
+        if name is not None and method != "POST" and self.store.find(rt.key, ns, name) is None:
+            raise not_found(rt.plural, rt.group, name)
         if method in ("GET", "HEAD"):
             if name is None:
-                return self._list(coll, plural, query)
-            if plural == "jobs":
-                self._tick(coll, name)
-            if plural == "pods" and sub == "log":
-                return self._log(items[name], query)
-            return _json(200, items[name])
+                return self._list(target, query)
+            if rt.key == _JOBS:
+                self._tick(target.collection, ns, name)
+            found = self.store.get(rt, ns, name)
+            if rt.key == _PODS and target.sub == "log":
+                return self._log(found, query)
+            return _json(200, found)
         if method == "POST" and name is None:
             try:
                 obj = json.loads(body or b"")
@@ -407,69 +417,59 @@ class FakeKube:
                 return _status(400, "BadRequest", "the request body is not JSON")
             if not isinstance(obj, dict):
                 return _status(400, "BadRequest", "the request body must be a JSON object")
-            return self._create(coll, plural, obj)
+            return self._create(target, obj)
         if name is None:
-            return _status(405, "MethodNotAllowed", f"the server does not allow this method on {plural}")
-        current = items[name]
+            return _status(405, "MethodNotAllowed", f"the server does not allow this method on {rt.plural}")
         if method == "PUT":
             obj = json.loads(body or b"{}")
             sent = obj.get("metadata", {}).get("resourceVersion")
+            current = self.store.get(rt, ns, name)
             if sent and sent != current["metadata"]["resourceVersion"]:
-                return _status(409, "Conflict", f"Operation cannot be fulfilled on {plural} \"{name}\": the object "
-                                                "has been modified; please apply your changes to the latest version "
-                                                "and try again", details)
-            obj.setdefault("metadata", {}).update({k: current["metadata"][k] for k in
-                                                    ("uid", "creationTimestamp", "namespace") if k in current["metadata"]})
-            obj["metadata"]["name"] = name
-            obj["metadata"]["resourceVersion"] = self._next_version()
-            items[name] = obj
-            return _json(200, obj)
+                raise conflict(rt.plural, rt.group, name)
+            return _json(200, self.store.update(rt, ns, name, lambda _: obj))
         if method == "PATCH":
             patch = json.loads(body or b"{}")
             if not isinstance(patch, dict):
                 return _status(415, "UnsupportedMediaType", "the fake backend applies merge patches only")
-            _merge(current, patch)
-            current["metadata"]["resourceVersion"] = self._next_version()
-            return _json(200, current)
+            return _json(200, self.store.update(rt, ns, name, lambda current: merge_patch(current, patch)))
         if method == "DELETE":
-            return self._delete(coll, plural, name, query, body)
+            return self._delete(target, name, query, body)
         return _status(405, "MethodNotAllowed", f"method {method} is not allowed")
 
-    def _list(self, coll: str, plural: str, query: Mapping[str, str]) -> KubeResponse:
-        items = list(self.objects.get(coll, {}).values())
-        if query.get("labelSelector"):
-            items = [o for o in items if _selector_matches(query["labelSelector"], o["metadata"].get("labels", {}))]
-        field_sel = query.get("fieldSelector", "")
-        if field_sel.startswith("metadata.name="):
-            items = [o for o in items if o["metadata"]["name"] == field_sel.split("=", 1)[1]]
-        kind = _KINDS.get(plural, plural[:1].upper() + plural[1:].rstrip("s"))
-        version = "/".join(coll.split("/")[2:4]) if coll.startswith("/apis/") else "v1"
-        return _json(200, {"kind": kind + "List", "apiVersion": version,
-                           "metadata": {"resourceVersion": str(self._version)}, "items": items})
+    def _list(self, target: _Target, query: Mapping[str, str]) -> KubeResponse:
+        rt = target.rt
+        labels = label_selector(query.get("labelSelector"))
+        fields = field_selector(query.get("fieldSelector"), rt)
+        items, version = self.store.list_objects(rt.key, target.namespace or None,
+                                                  lambda o: labels.matches(o) and fields.matches(o))
+        return _json(200, {"kind": rt.list_kind, "apiVersion": rt.api_version,
+                           "metadata": {"resourceVersion": str(version)}, "items": items})
 
-    def _create(self, coll: str, plural: str, obj: dict[str, Any]) -> KubeResponse:
+    def _ensure_namespace(self, namespace: str) -> None:
+        if namespace and self.store.find(_NAMESPACES, "", namespace) is None:
+            ns_type = self.registry.by_key(_NAMESPACES)
+            assert ns_type is not None
+            self.store.create(ns_type, {"apiVersion": "v1", "kind": "Namespace",
+                                        "metadata": {"name": namespace, "uid": self._uid()}})
+
+    def _create(self, target: _Target, obj: dict[str, Any]) -> KubeResponse:
+        rt = target.rt
         meta = obj.setdefault("metadata", {})
         if not meta.get("name"):
             if not meta.get("generateName"):
-                return _status(422, "Invalid", f"{plural} \"\" is invalid: metadata.name: Required value: name or "
-                                               "generateName is required")
-            meta["name"] = meta["generateName"] + "".join(self._rng.choice("bcdfghjklmnpqrstvwxz2456789")
-                                                          for _ in range(5))
-        name = meta["name"]
-        items = self.objects.setdefault(coll, {})
-        if name in items:
-            group = coll.split("/")[2] if coll.startswith("/apis/") else ""
-            return _status(409, "AlreadyExists", f"{plural}{'.' + group if group else ''} \"{name}\" already exists",
-                           {"name": name, "group": group, "kind": plural})
-        parts = coll.split("/")
-        if "namespaces" in parts:
-            meta["namespace"] = parts[parts.index("namespaces") + 1]
-        meta.update({"uid": self._uid(), "creationTimestamp": _stamp(), "resourceVersion": self._next_version()})
+                return _status(422, "Invalid", f"{rt.plural} \"\" is invalid: metadata.name: Required value: name "
+                                               "or generateName is required")
+            meta["name"] = meta["generateName"] + self._suffix()
+        if self.store.find(rt.key, target.namespace, meta["name"]) is not None:
+            raise already_exists(rt.plural, rt.group, meta["name"])
+        self._ensure_namespace(target.namespace)
+        if target.namespace:
+            meta["namespace"] = target.namespace
+        meta["uid"] = self._uid()
         meta.setdefault("generation", 1)
-        if plural == "jobs":
-            self._start_job(coll, obj)
-        items[name] = obj
-        return _json(201, obj)
+        if rt.key == _JOBS:
+            self._start_job(target.collection, obj)
+        return _json(201, self.store.create(rt, obj))
 
     # ------------------------------------------------------------ the make-believe job controller
 
@@ -492,34 +492,32 @@ class FakeKube:
         template.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
         job["status"] = {"startTime": _stamp(), "active": 1, "ready": 0, "terminating": 0,
                          "uncountedTerminatedPods": {}}
-        pod_name = f"{name}-" + "".join(self._rng.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
-        pod_spec = copy.deepcopy(template.get("spec", {}))
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {
-            "name": pod_name, "namespace": meta.get("namespace", "default"), "labels": dict(labels),
-            "uid": self._uid(), "creationTimestamp": _stamp(), "resourceVersion": self._next_version(),
+            "name": f"{name}-{self._suffix()}", "namespace": meta.get("namespace", "default"),
+            "labels": dict(labels), "uid": self._uid(),
             "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": uid,
                                  "controller": True, "blockOwnerDeletion": True}]},
-            "spec": pod_spec, "status": {"phase": "Running", "startTime": _stamp()}}
-        pods = "/api/v1/namespaces/" + meta.get("namespace", "default") + "/pods"
-        self.objects.setdefault(pods, {})[pod_name] = pod
+            "spec": copy.deepcopy(template.get("spec", {})), "status": {"phase": "Running", "startTime": _stamp()}}
+        pods = self.registry.by_key(_PODS)
+        assert pods is not None
+        self.store.create(pods, pod)
         self._reads[f"{coll}/{name}"] = 0
 
-    def _tick(self, coll: str, name: str) -> None:
+    def _tick(self, coll: str, namespace: str, name: str) -> None:
         key = f"{coll}/{name}"
         if key not in self._reads:
             return
         self._reads[key] += 1
-        job = self.objects[coll][name]
         outcome = self._outcome(name)
         if self._reads[key] < outcome.polls:
             return
         del self._reads[key]
-        ns = job["metadata"].get("namespace", "default")
+        job = self.store.find(_JOBS, namespace, name)
+        assert job is not None
         stamp = _stamp()
-        for pod in self.objects.get(f"/api/v1/namespaces/{ns}/pods", {}).values():
-            if pod["metadata"]["labels"].get("controller-uid") != job["metadata"]["uid"]:
-                continue
-            code = 0 if outcome.succeed else 1
+        code = 0 if outcome.succeed else 1
+
+        def finish_pod(pod: dict[str, Any]) -> None:
             pod["status"] = {"phase": "Succeeded" if outcome.succeed else "Failed", "startTime": stamp,
                              "containerStatuses": [
                                  {"name": c.get("name", ""), "image": c.get("image", ""), "imageID": "", "ready": False,
@@ -527,21 +525,30 @@ class FakeKube:
                                       "exitCode": code, "reason": "Completed" if code == 0 else "Error",
                                       "startedAt": stamp, "finishedAt": stamp}}}
                                  for c in pod["spec"].get("containers", [])]}
-        status = job["status"]
-        status.pop("active", None)
-        condition = {"status": "True", "lastProbeTime": stamp, "lastTransitionTime": stamp}
-        if outcome.succeed:
-            status.update({"succeeded": 1, "completionTime": stamp, "conditions": [
-                {"type": "SuccessCriteriaMet", "reason": "CompletionsReached",
-                 "message": "Reached expected number of succeeded pods", **condition},
-                {"type": "Complete", "reason": "CompletionsReached",
-                 "message": "Reached expected number of succeeded pods", **condition}]})
-        else:
-            message = "Job has reached the specified backoff limit"
-            status.update({"failed": 1, "conditions": [
-                {"type": "FailureTarget", "reason": outcome.reason, "message": message, **condition},
-                {"type": "Failed", "reason": outcome.reason, "message": message, **condition}]})
-        job["metadata"]["resourceVersion"] = self._next_version()
+
+        pods = self.store.list_objects(_PODS, namespace,
+                                       lambda p: p["metadata"].get("labels", {}).get("controller-uid")
+                                       == job["metadata"]["uid"])[0]
+        for pod in pods:
+            self.store.mutate(_PODS, namespace, pod["metadata"]["name"], finish_pod)
+
+        def finish_job(job: dict[str, Any]) -> None:
+            status = job["status"]
+            status.pop("active", None)
+            condition = {"status": "True", "lastProbeTime": stamp, "lastTransitionTime": stamp}
+            if outcome.succeed:
+                status.update({"succeeded": 1, "completionTime": stamp, "conditions": [
+                    {"type": "SuccessCriteriaMet", "reason": "CompletionsReached",
+                     "message": "Reached expected number of succeeded pods", **condition},
+                    {"type": "Complete", "reason": "CompletionsReached",
+                     "message": "Reached expected number of succeeded pods", **condition}]})
+            else:
+                message = "Job has reached the specified backoff limit"
+                status.update({"failed": 1, "conditions": [
+                    {"type": "FailureTarget", "reason": outcome.reason, "message": message, **condition},
+                    {"type": "Failed", "reason": outcome.reason, "message": message, **condition}]})
+
+        self.store.mutate(_JOBS, namespace, name, finish_job)
 
     def _log(self, pod: dict[str, Any], query: Mapping[str, str]) -> KubeResponse:
         containers = [c.get("name", "") for c in pod["spec"].get("containers", [])]
@@ -574,31 +581,27 @@ class FakeKube:
             data = data[: int(query["limitBytes"])]
         return KubeResponse(200, "OK", data, {"Content-Type": "text/plain"})
 
-    def _delete(self, coll: str, plural: str, name: str, query: Mapping[str, str], body: bytes | None) -> KubeResponse:
+    def _delete(self, target: _Target, name: str, query: Mapping[str, str], body: bytes | None) -> KubeResponse:
+        rt, ns = target.rt, target.namespace
         policy = query.get("propagationPolicy")
         if policy is None and body:
             try:
                 policy = json.loads(body).get("propagationPolicy")
             except (ValueError, AttributeError):
                 policy = None
-        if policy is None and plural == "jobs":
+        if policy is None and rt.key == _JOBS:
             policy = "Orphan"  # batch/v1 Jobs default to orphaning their pods (kubectl passes Background)
-        obj = self.objects[coll].pop(name)
-        self._reads.pop(f"{coll}/{name}", None)
+        self._reads.pop(f"{target.collection}/{name}", None)
+        obj, gone = self.store.delete(rt, ns, name, propagation=policy or "Background")
+        if not gone:  # no garbage collector runs here: finish the deletion at once
+            self.store.remove(rt.key, ns, name)
         uid = obj["metadata"]["uid"]
         if policy != "Orphan":
-            for objects in self.objects.values():
-                for child in [k for k, o in objects.items()
-                              if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences", []))]:
-                    del objects[child]
+            for key, child in self.store.dependents(uid):
+                self.store.remove(key, child["metadata"].get("namespace", ""), child["metadata"]["name"])
         if policy in ("Foreground", "Orphan"):
-            finalizer = "foregroundDeletion" if policy == "Foreground" else "orphan"
-            obj["metadata"].update({"deletionTimestamp": _stamp(), "finalizers": [finalizer],
-                                    "deletionGracePeriodSeconds": 0})
             return _json(200, obj)
-        group = coll.split("/")[2] if coll.startswith("/apis/") else ""
-        return _json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                           "details": {"name": name, "group": group, "kind": plural, "uid": uid}})
+        return _json(200, success(name, rt.group, rt.plural, uid))
 
 
 # ---------------------------------------------------------------- backend

@@ -13,7 +13,7 @@
 * **Dependency rules** are EKS's: a cluster with node groups or Fargate profiles cannot be deleted
   (``ResourceInUseException``); a node group on a missing cluster is ``ResourceNotFoundException``;
   one on a cluster that is not ACTIVE is ``InvalidRequestException``.
-* **Every ACTIVE cluster** has a live :class:`~aslrun.integrations.eks.kube.KubeEmulator` on
+* **Every ACTIVE cluster** has a live :class:`~aslrun.kube.KubeEmulator` on
   ``https://127.0.0.1:PORT``; ``describeCluster`` returns that endpoint and the run's CA.
 * **Routing:** a task's ``Endpoint``/``CertificateAuthority`` that are not the local cluster's
   (AWS's examples hard-code real ones) are replaced by the local cluster of the same
@@ -21,7 +21,7 @@
   said once, in the connection's description (the plugin prints it as a one-line notice).
 * **Containers** run through the executor chosen with ``eks.jobs``: ``simulate`` (default),
   ``process`` (host subprocess, bubblewrap when available) or ``docker``
-  (:mod:`aslrun.integrations.eks.kube.executors`).
+  (:mod:`aslrun.kube.executors`).
 * :meth:`LocalBackend.close` stops every server and emulator (and with them every Job's processes);
   nothing listens afterwards. The EKS integration calls it when the interpreter's runs end, so every
   execution starts from no clusters; whoever makes a ``LocalBackend`` by hand closes it
@@ -45,7 +45,7 @@ from aslrun.integrations.eks.backends.base import ClusterRef, ControlPlane, EksA
 from aslrun.integrations.eks.backends.fake import FakeControlPlane
 from aslrun.integrations.eks.backends.http import KubeHttp, ssl_context_for
 from aslrun.integrations.eks.backends.local_registry import LocalRegistry
-from aslrun.integrations.eks.kube.executors import Executor, SimulatedExecutor, make_executor
+from aslrun.kube.executors import Executor, SimulatedExecutor, make_executor
 
 __all__ = ["LocalBackend", "LocalControlPlane", "LocalEksServer"]
 
@@ -320,8 +320,8 @@ class LocalBackend:
     # --- clusters' Kubernetes APIs
 
     def _start_cluster(self, name: str) -> tuple[str, str]:
-        from aslrun.integrations.eks.kube import KubeEmulator
-        from aslrun.integrations.eks.kube.tls import CertificateAuthority
+        from aslrun.kube import KubeEmulator
+        from aslrun.kube.tls import CertificateAuthority
 
         with self._lock:
             if self._closed:

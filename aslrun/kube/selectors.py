@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aslrun.integrations.eks.kube.resources import ResourceType
-from aslrun.integrations.eks.kube.status import ApiError, bad_request
+from aslrun.kube.resources import ResourceType
+from aslrun.kube.status import ApiError, bad_request
 
 __all__ = ["Selector", "field_selector", "label_selector", "match_labels_selector"]
 

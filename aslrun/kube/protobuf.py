@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from aslrun.integrations.eks.kube.status import unsupported_media_type
+from aslrun.kube.status import unsupported_media_type
 
 __all__ = ["PROTOBUF", "decode_protobuf"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aslrun.integrations.eks.kube.status import ApiError
-from aslrun.integrations.eks.kube.store import Event, Key, Store
+from aslrun.kube.status import ApiError
+from aslrun.kube.store import Event, Key, Store
 
 __all__ = ["GarbageCollector"]
 

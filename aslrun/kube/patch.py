@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from aslrun.integrations.eks.kube.status import ApiError, bad_request, status_body
+from aslrun.kube.status import ApiError, bad_request, status_body
 
 __all__ = ["json_patch", "merge_patch", "strategic_merge_patch"]
 

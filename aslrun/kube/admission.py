@@ -12,8 +12,8 @@ import json
 import re
 from typing import Any
 
-from aslrun.integrations.eks.kube.resources import ResourceType
-from aslrun.integrations.eks.kube.status import FieldError, bad_request, invalid
+from aslrun.kube.resources import ResourceType
+from aslrun.kube.status import FieldError, bad_request, invalid
 
 __all__ = ["admit_create", "admit_update", "validate_name"]
 

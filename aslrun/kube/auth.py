@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from aslrun.integrations.eks.kube.status import unauthorized
+from aslrun.kube.status import unauthorized
 
 __all__ = ["ANONYMOUS", "Authenticator", "Authorizer", "RequestAttributes", "TokenVerifier", "UserInfo",
            "default_authorizer"]

@@ -22,23 +22,23 @@ from typing import Any
 
 import yaml
 
-from aslrun.integrations.eks.kube.admission import admit_create
-from aslrun.integrations.eks.kube.api import Api
-from aslrun.integrations.eks.kube.auth import (
+from aslrun.kube.admission import admit_create
+from aslrun.kube.api import Api
+from aslrun.kube.auth import (
     Authenticator,
     Authorizer,
     TokenVerifier,
     UserInfo,
     default_authorizer,
 )
-from aslrun.integrations.eks.kube.executors import Executor, JobOutcome, SimulatedExecutor
-from aslrun.integrations.eks.kube.gc import GarbageCollector
-from aslrun.integrations.eks.kube.jobs import JobController
-from aslrun.integrations.eks.kube.kubelet import NODE_NAME, Kubelet, LogBook
-from aslrun.integrations.eks.kube.resources import Registry
-from aslrun.integrations.eks.kube.server import HttpsServer, RequestRecord
-from aslrun.integrations.eks.kube.store import Store
-from aslrun.integrations.eks.kube.tls import CertificateAuthority
+from aslrun.kube.executors import Executor, JobOutcome, SimulatedExecutor
+from aslrun.kube.gc import GarbageCollector
+from aslrun.kube.jobs import JobController
+from aslrun.kube.kubelet import NODE_NAME, Kubelet, LogBook
+from aslrun.kube.resources import Registry
+from aslrun.kube.server import HttpsServer, RequestRecord
+from aslrun.kube.store import Store
+from aslrun.kube.tls import CertificateAuthority
 
 __all__ = ["KubeEmulator"]
 

@@ -18,7 +18,7 @@ import pytest
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
-from aslrun.integrations.eks.kube import CertificateAuthority, JobOutcome, KubeEmulator
+from aslrun.kube import CertificateAuthority, JobOutcome, KubeEmulator
 
 pytestmark = pytest.mark.contract
 

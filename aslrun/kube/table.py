@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aslrun.integrations.eks.kube.resources import ResourceType
+from aslrun.kube.resources import ResourceType
 
 __all__ = ["human_duration", "to_table", "wants_table"]
 

@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aslrun.integrations.eks.kube.admission import admit_create
-from aslrun.integrations.eks.kube.status import ApiError
-from aslrun.integrations.eks.kube.store import Event, Store, rfc3339
+from aslrun.kube.admission import admit_create
+from aslrun.kube.status import ApiError
+from aslrun.kube.store import Event, Store, rfc3339
 
 __all__ = ["JobController", "job_finished"]
 

@@ -21,22 +21,22 @@ from typing import Any
 
 import yaml
 
-from aslrun.integrations.eks.kube import status as st
-from aslrun.integrations.eks.kube.admission import admit_create, admit_update
-from aslrun.integrations.eks.kube.auth import Authenticator, Authorizer, RequestAttributes, UserInfo
-from aslrun.integrations.eks.kube.kubelet import LogBook, LogQuery, read_log
-from aslrun.integrations.eks.kube.patch import json_patch, merge_patch, strategic_merge_patch
-from aslrun.integrations.eks.kube.protobuf import PROTOBUF, decode_protobuf
-from aslrun.integrations.eks.kube.resources import (
+from aslrun.kube import status as st
+from aslrun.kube.admission import admit_create, admit_update
+from aslrun.kube.auth import Authenticator, Authorizer, RequestAttributes, UserInfo
+from aslrun.kube.kubelet import LogBook, LogQuery, read_log
+from aslrun.kube.patch import json_patch, merge_patch, strategic_merge_patch
+from aslrun.kube.protobuf import PROTOBUF, decode_protobuf
+from aslrun.kube.resources import (
     Registry,
     ResourceType,
     openapi_v2_json,
     openapi_v2_protobuf,
     version_info,
 )
-from aslrun.integrations.eks.kube.selectors import field_selector, label_selector
-from aslrun.integrations.eks.kube.store import Store
-from aslrun.integrations.eks.kube.table import to_table, wants_table
+from aslrun.kube.selectors import field_selector, label_selector
+from aslrun.kube.store import Store
+from aslrun.kube.table import to_table, wants_table
 
 __all__ = ["Api", "Request", "Response"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aslrun.integrations.eks.kube import ContainerRun, JobOutcome, KubeEmulator, RequestAttributes
+from aslrun.kube import ContainerRun, JobOutcome, KubeEmulator, RequestAttributes
 
 JOBS = "/apis/batch/v1/namespaces/default/jobs"
 PODS = "/api/v1/namespaces/default/pods"
@@ -311,7 +311,7 @@ def test_patch_flavours(http: Http) -> None:
 
 
 def test_strategic_merge_patch_merges_containers_by_name() -> None:
-    from aslrun.integrations.eks.kube.patch import strategic_merge_patch
+    from aslrun.kube.patch import strategic_merge_patch
 
     spec = {"containers": [{"name": "a", "image": "x:1", "env": [{"name": "E", "value": "1"}]},
                            {"name": "b", "image": "y:1"}], "finalizers": ["f1"]}

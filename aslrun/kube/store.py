@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aslrun.integrations.eks.kube.resources import Registry, ResourceType
-from aslrun.integrations.eks.kube.status import (
+from aslrun.kube.resources import Registry, ResourceType
+from aslrun.kube.status import (
     ApiError,
     already_exists,
     conflict,

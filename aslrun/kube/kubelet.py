@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aslrun.integrations.eks.kube.executors import ContainerRun, Executor
-from aslrun.integrations.eks.kube.status import bad_request, not_found
-from aslrun.integrations.eks.kube.store import Event, Store, rfc3339, rfc3339_nano
+from aslrun.kube.executors import ContainerRun, Executor
+from aslrun.kube.status import bad_request, not_found
+from aslrun.kube.store import Event, Store, rfc3339, rfc3339_nano
 
 __all__ = ["NODE_NAME", "Kubelet", "LogBook", "LogQuery", "read_log"]
 

@@ -25,8 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from aslrun.integrations.eks.kube.api import Request, Response
-from aslrun.integrations.eks.kube.status import ApiError, status_body
+from aslrun.kube.api import Request, Response
+from aslrun.kube.status import ApiError, status_body
 
 __all__ = ["HttpsServer", "RequestRecord"]
 
