@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any as _Any
 
-# Import the validate module before defining the validate() function below, so that a later
-# "import aslrun.validate" cannot replace the function with the module on the package.
-import aslrun.validate as _validate_module
 from aslrun.clock import SystemClock, VirtualClock
 from aslrun.errors import (
     AslrunError,
@@ -29,6 +26,7 @@ from aslrun.execution import Execution, ExecutionResult
 from aslrun.integrations.base import Integration, TaskRequest
 from aslrun.interpreter import Interpreter
 from aslrun.nodes import StateMachine
+from aslrun.validation import validate_definition as _validate_definition
 
 __version__ = "0.1.0"
 
@@ -48,7 +46,7 @@ def validate(source: _Any) -> list[Diagnostic]:
     """Every problem in a definition (dict, JSON/YAML text or path), without raising for them."""
     from aslrun.source import read_definition
 
-    return _validate_module.validate_definition(read_definition(source).value)
+    return _validate_definition(read_definition(source).value)
 
 
 __all__ = [

@@ -11,13 +11,16 @@ import json
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env, ValuePath, compile_value_path
 from aslrun.expressions.jsonpath import PathNotFound, ResultPathMatchFailure
 from aslrun.nodes import NULL
+
+if TYPE_CHECKING:
+    from aslrun.expressions.cache import ExpressionCache
 
 __all__ = [
     "Template",
@@ -106,8 +109,8 @@ class Template:
         return f"Template({self.raw!r})"
 
 
-def _path_getter(key: str, text: str) -> Callable[[Env], Any]:
-    vp: ValuePath = compile_value_path(text)
+def _path_getter(key: str, text: str, cache: ExpressionCache | None) -> Callable[[Env], Any]:
+    vp: ValuePath = compile_value_path(text, cache=cache)
 
     def get(env: Env) -> Any:
         try:
@@ -129,30 +132,33 @@ def _path_getter(key: str, text: str) -> Callable[[Env], Any]:
     return get
 
 
-def _intrinsic_getter(text: str) -> Callable[[Env], Any]:
+def _intrinsic_getter(text: str, cache: ExpressionCache | None) -> Callable[[Env], Any]:
     from aslrun.expressions.intrinsics import compile_intrinsic
 
-    return compile_intrinsic(text).evaluate
+    return compile_intrinsic(text, cache).evaluate
 
 
-def compile_dollar_value(key: str, text: str) -> Callable[[Env], Any]:
-    """The evaluator for the value of a ``key.$`` field: a path or an intrinsic call."""
+def compile_dollar_value(key: str, text: str, cache: ExpressionCache | None = None) -> Callable[[Env], Any]:
+    """The evaluator for the value of a ``key.$`` field: a path or an intrinsic call.
+
+    Paths come from ``cache`` (the interpreter's) when given.
+    """
     if text.startswith("$"):
-        return _path_getter(key, text)
-    return _intrinsic_getter(text)
+        return _path_getter(key, text, cache)
+    return _intrinsic_getter(text, cache)
 
 
-def _compile(node: Any) -> tuple[Callable[[Env], Any] | None, Any]:
+def _compile(node: Any, cache: ExpressionCache | None) -> tuple[Callable[[Env], Any] | None, Any]:
     """(evaluator, constant): evaluator is None when the subtree is constant."""
     if isinstance(node, dict):
         parts: list[tuple[str, Callable[[Env], Any] | None, Any]] = []
         dynamic = False
         for key, value in node.items():
             if isinstance(key, str) and key.endswith(".$") and isinstance(value, str):
-                parts.append((key[:-2], compile_dollar_value(key, value), None))
+                parts.append((key[:-2], compile_dollar_value(key, value, cache), None))
                 dynamic = True
             else:
-                fn, const = _compile(value)
+                fn, const = _compile(value, cache)
                 parts.append((key, fn, const))
                 dynamic = dynamic or fn is not None
         if not dynamic:
@@ -167,7 +173,7 @@ def _compile(node: Any) -> tuple[Callable[[Env], Any] | None, Any]:
 
         return build_object, None
     if isinstance(node, list):
-        items = [_compile(v) for v in node]
+        items = [_compile(v, cache) for v in node]
         if all(fn is None for fn, _ in items):
             return None, node
         frozen_items = tuple(items)
@@ -179,9 +185,9 @@ def _compile(node: Any) -> tuple[Callable[[Env], Any] | None, Any]:
     return None, node
 
 
-def compile_template(raw: Any) -> Template:
-    """Compile a payload template once; evaluate it per state visit."""
-    fn, const = _compile(raw)
+def compile_template(raw: Any, cache: ExpressionCache | None = None) -> Template:
+    """Compile a payload template once; evaluate it per state visit (paths from ``cache`` when given)."""
+    fn, const = _compile(raw, cache)
     if fn is None:
         return Template(lambda env: const, raw, True)
     return Template(fn, raw, False)

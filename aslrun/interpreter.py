@@ -20,6 +20,7 @@ from aslrun.context import ContextFactory
 from aslrun.engine import Engine
 from aslrun.errors import InputError
 from aslrun.execution import Execution, ExecutionResult, Listener
+from aslrun.expressions.cache import ExpressionCache
 from aslrun.integrations.base import Integration
 from aslrun.integrations.mock import MockTestCase
 from aslrun.integrations.registry import IntegrationRegistry
@@ -84,6 +85,8 @@ class Interpreter:
         self._running = 0
         self._used: dict[int, Integration] = {}
         self._running_lock = threading.Lock()
+        #: compiled expressions of the definitions this interpreter loaded; its own, never shared
+        self.expression_cache = ExpressionCache()
 
     # ------------------------------------------------------------ loading
 
@@ -97,7 +100,8 @@ class Interpreter:
             return source
         src = read_definition(source, None)
         machine_name = name or (src.path.stem if src.path is not None else "StateMachine")
-        return parse(src.value, name=machine_name, source_name=src.name, validate=validate)
+        return parse(src.value, name=machine_name, source_name=src.name, validate=validate,
+                     cache=self.expression_cache)
 
     # ------------------------------------------------------------ running
 

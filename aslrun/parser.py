@@ -1,6 +1,6 @@
 """Definition dict -> :class:`~aslrun.nodes.StateMachine`, compiling every expression.
 
-The static checks live in :mod:`aslrun.validate`; :func:`parse` runs them first and
+The static checks live in :mod:`aslrun.validation`; :func:`parse` runs them first and
 refuses to build a machine that has any error. Compiling can still find problems
 the validator does not know about (it is the last word on expression syntax), and
 those become diagnostics too.
@@ -9,7 +9,7 @@ those become diagnostics too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
 from aslrun.dataflow import Template, compile_dollar_value, compile_template
@@ -34,6 +34,9 @@ from aslrun.nodes import (
     TaskState,
     WaitState,
 )
+
+if TYPE_CHECKING:
+    from aslrun.expressions.cache import ExpressionCache
 
 __all__ = ["JField", "parse", "pointer_join"]
 
@@ -66,8 +69,9 @@ def pointer_join(base: str, *parts: str | int) -> str:
 
 
 class _Compiler:
-    def __init__(self, machine_language: str) -> None:
+    def __init__(self, machine_language: str, cache: ExpressionCache | None = None) -> None:
         self.machine_language = machine_language
+        self.cache = cache
         self.diagnostics: list[Diagnostic] = []
 
     # ------------------------------------------------------------ helpers
@@ -101,7 +105,8 @@ class _Compiler:
             return None  # the identity path: same as absent
 
         def build() -> ValuePath:
-            vp = compile_value_path(text, allow_context=allow_context, allow_variables=allow_variables)
+            vp = compile_value_path(text, allow_context=allow_context, allow_variables=allow_variables,
+                                    cache=self.cache)
             if reference and (not vp.definite or vp.path.function is not None):
                 raise PathSyntaxError(
                     "a reference path may only use '.name', ['name'] and [index] steps", text
@@ -113,7 +118,7 @@ class _Compiler:
     def template(self, raw: Mapping[str, Any], key: str, pointer: str, state: str) -> Template | None:
         if key not in raw:
             return None
-        return self.guard(pointer_join(pointer, key), state, lambda: compile_template(raw[key]))
+        return self.guard(pointer_join(pointer, key), state, lambda: compile_template(raw[key], self.cache))
 
     def dollar_value(self, raw: Mapping[str, Any], key: str, pointer: str, state: str) -> Any:
         if key not in raw:
@@ -122,7 +127,7 @@ class _Compiler:
         if not isinstance(text, str):
             self.problem(pointer_join(pointer, key), state, f"The field '{key}' must be a string.")
             return None
-        return self.guard(pointer_join(pointer, key), state, lambda: compile_dollar_value(key, text))
+        return self.guard(pointer_join(pointer, key), state, lambda: compile_dollar_value(key, text, self.cache))
 
     # ------------------------------------------------------------ structure
 
@@ -327,7 +332,7 @@ def _choice(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, commo
         return ChoiceState(**common, choices=tuple(branches), default=raw.get("Default"))
     for i, rule in enumerate(raw.get("Choices") or ()):
         rp = pointer_join(pointer, "Choices", i)
-        condition, diags = compile_condition(rule, rp, name, True)
+        condition, diags = compile_condition(rule, rp, name, True, c.cache)
         c.diagnostics.extend(d for d in diags if d.severity == "ERROR")
         if condition is None or not isinstance(rule, Mapping):
             continue
@@ -496,8 +501,12 @@ _BUILDERS: dict[str, Callable[[_Compiler, Mapping[str, Any], str, str, dict[str,
 
 
 def parse(definition: Any, name: str = "StateMachine", source_name: str | None = None,
-          validate: bool = True) -> StateMachine:
-    """Validate and compile a definition dict. Raises :class:`DefinitionError` listing every problem."""
+          validate: bool = True, cache: ExpressionCache | None = None) -> StateMachine:
+    """Validate and compile a definition dict. Raises :class:`DefinitionError` listing every problem.
+
+    ``cache`` is the interpreter's :class:`~aslrun.expressions.cache.ExpressionCache`: paths
+    compiled before are taken from it, new ones are added. Without one nothing is cached.
+    """
     diagnostics: list[Diagnostic] = []
     # A dict given directly has not been through aslrun.source: the validator and the compiler
     # recurse, and need a JSON value within MAX_JSON_DEPTH (NaN or a date would crash later).
@@ -506,7 +515,7 @@ def parse(definition: Any, name: str = "StateMachine", source_name: str | None =
         raise DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", problem.message, problem.pointer)],
                               source_name)
     if validate:
-        from aslrun.validate import validate_definition
+        from aslrun.validation import validate_definition
 
         diagnostics = [d for d in validate_definition(definition) if d.severity == "ERROR"]
         if diagnostics:
@@ -517,7 +526,7 @@ def parse(definition: Any, name: str = "StateMachine", source_name: str | None =
             source_name,
         )
     language = definition.get("QueryLanguage", "JSONPath")
-    compiler = _Compiler(language)
+    compiler = _Compiler(language, cache)
     body = compiler.states(definition, "", language)
     if compiler.diagnostics:
         raise DefinitionError(compiler.diagnostics, source_name)

@@ -1,4 +1,4 @@
-"""Static validation of definitions: aslrun.validate.validate_definition and did_you_mean."""
+"""Static validation of definitions: aslrun.validation.validate_definition and did_you_mean."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aslrun.errors import Diagnostic
-from aslrun.validate import did_you_mean, join_pointer, validate_definition
+from aslrun.validation import did_you_mean, join_pointer, validate_definition
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "cases"
 SCHEMA = "SCHEMA_VALIDATION_FAILED"

@@ -215,7 +215,7 @@ def validate(definition: Path, as_json: bool) -> None:
     from aslrun.cli.render import render_diagnostics
     from aslrun.errors import SourceError
     from aslrun.source import read_definition
-    from aslrun.validate import validate_definition
+    from aslrun.validation import validate_definition
 
     try:
         source = read_definition(definition)

@@ -23,10 +23,10 @@ from typing import Any
 
 from aslrun.errors import InputError, StatesError
 
-__all__ = ["CommandError", "Probe", "compile_probe", "parse_json_value"]
+__all__ = ["CommandError", "PROBE_SEED", "Probe", "compile_probe", "parse_json_value"]
 
-#: never drawn from (paths call no intrinsic functions); immutable in practice
-_NO_RANDOMNESS = random.Random(0)
+#: the seed of a probe's own random source, so that ``$random()`` in a probe repeats in every session
+PROBE_SEED = 0
 _COMPARISON = re.compile(r"^(?P<path>\$[^\s<>=!]*)\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<value>.+)$", re.S)
 
 
@@ -81,22 +81,26 @@ def parse_json_value(text: str, what: str = "value") -> Any:
         raise CommandError(f"the {what} is not JSON ({exc.msg} at column {exc.colno}): {text}.{hint}") from None
 
 
-def compile_probe(text: str, condition: bool = False) -> Probe:
+def compile_probe(text: str, condition: bool = False, rng: random.Random | None = None) -> Probe:
     """Compile ``text`` (see the module docstring); ``condition`` also allows comparisons and Choice rules.
 
+    ``rng`` is what the probe's ``$random()`` and ``$uuid()`` draw from (a path draws nothing);
+    by default the probe gets its own ``random.Random(PROBE_SEED)``, shared with no other probe.
     Raises :class:`CommandError` with what is wrong and an example of what works.
     """
+    if rng is None:
+        rng = random.Random(PROBE_SEED)
     text = text.strip()
     if not text:
         raise CommandError("an empty expression: give a path such as $.total, $name or $$.Execution.Name")
     if text.startswith("{%"):
         if not text.endswith("%}"):
             raise CommandError(f"a JSONata expression must end with %}}: {text}")
-        return _jsonata(text, text[2:-2])
+        return _jsonata(text, text[2:-2], rng)
     if condition and text.startswith("{"):
-        return _choice_rule(text)
+        return _choice_rule(text, rng)
     if text.startswith("$states") and (len(text) == 7 or text[7] in ".["):
-        return _jsonata(text, text)
+        return _jsonata(text, text, rng)
     if condition:
         match = _COMPARISON.match(text)
         if match is not None:
@@ -106,7 +110,7 @@ def compile_probe(text: str, condition: bool = False) -> Probe:
             except (CommandError, json.JSONDecodeError):
                 pass
             else:
-                return _comparison(text, path, match["op"], value)
+                return _comparison(text, path, match["op"], value, rng)
     if text.startswith("$"):
         try:
             path = _path(text)
@@ -114,9 +118,10 @@ def compile_probe(text: str, condition: bool = False) -> Probe:
             if not condition:
                 raise
         else:
-            return Probe(text, "path", _reader(path), lambda d, v, c: _truthy(_reader(path)(d, v, c)))
+            read = _reader(path, rng)
+            return Probe(text, "path", read, lambda d, v, c: _truthy(read(d, v, c)))
     if condition:
-        return _jsonata(text, text)
+        return _jsonata(text, text, rng)
     raise CommandError(f"{text!r} is not a path: use $.field for the data, $name for a variable, $$.Field for "
                        "the context object, or {% JSONata %}")
 
@@ -131,18 +136,18 @@ def _path(text: str) -> Any:
         raise CommandError(f"{text} is not a valid path: {exc.reason}") from None
 
 
-def _env(data: Any, variables: Mapping[str, Any], context: Any) -> Any:
+def _env(data: Any, variables: Mapping[str, Any], context: Any, rng: random.Random) -> Any:
     from aslrun.expressions.access import Env
 
-    # A path reads no randomness; passing one spares Env from seeding a new Random each time.
+    # A path reads no randomness; passing the probe's spares Env from seeding a new Random each time.
     if callable(context):  # built only when the path reads $$
-        return Env(data, variables, context_factory=context, rng=_NO_RANDOMNESS)
-    return Env(data, variables, context=context if context is not None else {}, rng=_NO_RANDOMNESS)
+        return Env(data, variables, context_factory=context, rng=rng)
+    return Env(data, variables, context=context if context is not None else {}, rng=rng)
 
 
-def _reader(path: Any) -> Callable[[Any, Mapping[str, Any], Any], Any]:
+def _reader(path: Any, rng: random.Random) -> Callable[[Any, Mapping[str, Any], Any], Any]:
     def read(data: Any, variables: Mapping[str, Any], context: Any) -> Any:
-        return path.get(_env(data, variables, context))  # PathNotFound is a LookupError
+        return path.get(_env(data, variables, context, rng))  # PathNotFound is a LookupError
 
     return read
 
@@ -167,8 +172,8 @@ def _compare(left: Any, op: str, right: Any) -> bool:
     return False
 
 
-def _comparison(text: str, path: Any, op: str, value: Any) -> Probe:
-    read = _reader(path)
+def _comparison(text: str, path: Any, op: str, value: Any, rng: random.Random) -> Probe:
+    read = _reader(path, rng)
 
     def test(data: Any, variables: Mapping[str, Any], context: Any) -> bool:
         return _compare(read(data, variables, context), op, value)
@@ -176,7 +181,7 @@ def _comparison(text: str, path: Any, op: str, value: Any) -> Probe:
     return Probe(text, "comparison", None, test)
 
 
-def _choice_rule(text: str) -> Probe:
+def _choice_rule(text: str, rng: random.Random) -> Probe:
     from aslrun.expressions.choice import compile_condition
 
     try:
@@ -190,12 +195,12 @@ def _choice_rule(text: str) -> Probe:
         raise CommandError(f"the Choice rule is not valid: {detail}")
 
     def test(data: Any, variables: Mapping[str, Any], context: Any) -> bool:
-        return bool(compiled.evaluate(_env(data, variables, context)))
+        return bool(compiled.evaluate(_env(data, variables, context, rng)))
 
     return Probe(text, "choice", None, test)
 
 
-def _jsonata(text: str, body: str) -> Probe:
+def _jsonata(text: str, body: str, rng: random.Random) -> Probe:
     from aslrun.expressions import jsonata
 
     try:
@@ -206,7 +211,7 @@ def _jsonata(text: str, body: str) -> Probe:
     def read(data: Any, variables: Mapping[str, Any], context: Any) -> Any:
         if callable(context):
             context = context()
-        scope = jsonata.Scope({"input": data, "context": context if context is not None else {}}, variables)
+        scope = jsonata.Scope({"input": data, "context": context if context is not None else {}}, variables, rng)
         try:
             value = expression.evaluate(scope)
         except jsonata.JsonataError as exc:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aslrun.expressions.jsonpath import JsonPath, PathNotFound, compile_path
+from aslrun.expressions.jsonpath import JsonPath, PathNotFound, PathSyntaxError, compile_path
+
+if TYPE_CHECKING:
+    from aslrun.expressions.cache import ExpressionCache
 
 __all__ = ["Env", "ValuePath", "compile_value_path", "is_variable_path"]
 
@@ -133,20 +136,23 @@ class ValuePath:
         return True
 
 
-def compile_value_path(text: str, allow_context: bool = True, allow_variables: bool = True) -> ValuePath:
-    """Compile ``$...``, ``$$...`` or ``$var...``.
+def compile_value_path(
+    text: str,
+    allow_context: bool = True,
+    allow_variables: bool = True,
+    cache: ExpressionCache | None = None,
+) -> ValuePath:
+    """Compile ``$...``, ``$$...`` or ``$var...`` (through ``cache``, an interpreter's, if given).
 
     Raises :class:`aslrun.expressions.jsonpath.PathSyntaxError` for bad syntax or a
     source that the field does not allow.
     """
-    from aslrun.expressions.jsonpath import PathSyntaxError
-
     if not isinstance(text, str) or not text.startswith("$"):
         raise PathSyntaxError("a path must start with '$'", str(text))
     if text.startswith("$$"):
         if not allow_context:
             raise PathSyntaxError("this field cannot refer to the context object ('$$')", text)
-        return ValuePath(text, "context", compile_path(text[1:]))
+        return ValuePath(text, "context", compile_path(text[1:], cache))
     if is_variable_path(text):
         if not allow_variables:
             raise PathSyntaxError("this field cannot refer to a variable", text)
@@ -158,8 +164,8 @@ def compile_value_path(text: str, allow_context: bool = True, allow_variables: b
         name = text[1:end]
         if not _is_identifier(name):
             raise PathSyntaxError(f"{name!r} is not a valid variable name", text)
-        return ValuePath(text, "variable", compile_path("$" + text[end:]), variable=name)
-    return ValuePath(text, "input", compile_path(text))
+        return ValuePath(text, "variable", compile_path("$" + text[end:], cache), variable=name)
+    return ValuePath(text, "input", compile_path(text, cache))
 
 
 def _is_identifier(name: str) -> bool:

@@ -27,12 +27,15 @@ import math
 import operator
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aslrun.errors import Diagnostic, StatesError
 from aslrun.expressions.access import Env, ValuePath, compile_value_path
 from aslrun.expressions.jsonpath import PathNotFound, PathSyntaxError
 from aslrun.expressions.timestamps import timestamp_key
+
+if TYPE_CHECKING:
+    from aslrun.expressions.cache import ExpressionCache
 
 __all__ = ["OPERATORS", "Condition", "compile_condition", "compile_string_matches", "missing_path_cause"]
 
@@ -390,8 +393,9 @@ def _json_type(value: Any) -> str:
 
 
 class _Compiler:
-    def __init__(self, state: str) -> None:
+    def __init__(self, state: str, cache: ExpressionCache | None = None) -> None:
         self.state = state
+        self.cache = cache
         self.diagnostics: list[Diagnostic] = []
 
     def problem(self, location: str, message: str, hint: str) -> None:
@@ -524,7 +528,7 @@ class _Compiler:
         # Reference Path: ..." (Stedi-Public-Archive/ts2asl#912). aslrun accepts full
         # JSONPath here (an indefinite path selects a list) by project decision.
         try:
-            return compile_value_path(text)
+            return compile_value_path(text, cache=self.cache)
         except PathSyntaxError as exc:
             self.problem(
                 where,
@@ -664,7 +668,7 @@ def _is_input_key(path: ValuePath) -> bool:
 
 
 def compile_condition(
-    rule: Any, pointer: str, state: str, top_level: bool
+    rule: Any, pointer: str, state: str, top_level: bool, cache: ExpressionCache | None = None
 ) -> tuple[Condition | None, list[Diagnostic]]:
     """Compile one JSONPath-mode choice rule.
 
@@ -672,9 +676,10 @@ def compile_condition(
     the Choice state's name; both go into the diagnostics. A top-level rule may carry
     ``Next``, ``Assign``, ``Comment`` and ``Output``, which are left to the caller;
     nested rules (inside ``And``/``Or``/``Not``) may not. Returns the condition and an
-    empty list, or ``None`` and one diagnostic per problem.
+    empty list, or ``None`` and one diagnostic per problem. Paths are compiled through
+    ``cache`` (an interpreter's), if given.
     """
-    compiler = _Compiler(state)
+    compiler = _Compiler(state, cache)
     condition = compiler.rule(rule, pointer, top_level)
     if compiler.diagnostics:
         return None, compiler.diagnostics

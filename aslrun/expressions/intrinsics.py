@@ -27,7 +27,8 @@ LocalStack ``asl/component/intrinsic/**`` for the limits):
 
 AWS runs Java: arguments behave like Java objects (``Map``/``List``/``Integer``/
 ``Double``/``String``), and several functions show it. Those quirks are copied on
-purpose and commented where they happen.
+purpose and commented where they happen; how Java writes, hashes and draws values lives in
+:mod:`aslrun.expressions.java`.
 """
 
 from __future__ import annotations
@@ -40,10 +41,8 @@ import json
 import math
 import random
 import re
-import struct
 import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
@@ -52,16 +51,25 @@ from aslrun.expressions._limits import (
     MAX_NUMBER_DIGITS,
     deeper_than,
     depth_message,
-    int_text,
     json_text,
     text_deeper_than,
-    write_nested,
 )
 from aslrun.expressions.access import ValuePath, compile_value_path
+from aslrun.expressions.java import (
+    INT32_MAX,
+    INT32_MIN,
+    JavaRandom,
+    hash_set_order,
+    jackson_json,
+    java_key,
+    java_str,
+    utf16_len,
+)
 from aslrun.expressions.jsonpath import PathNotFound, PathSyntaxError
 
 if TYPE_CHECKING:
     from aslrun.expressions.access import Env
+    from aslrun.expressions.cache import ExpressionCache
 
 __all__ = [
     "FUNCTION_NAMES",
@@ -74,9 +82,6 @@ __all__ = [
 
 #: the error name of every intrinsic runtime failure (see the module docstring)
 INTRINSIC_ERROR = "States.Runtime"
-
-_INT32_MIN = -(2**31)
-_INT32_MAX = 2**31 - 1
 
 Getter = Callable[["Env"], Any]
 
@@ -104,206 +109,12 @@ def _invalid(name: str) -> _Invalid:
     return _Invalid(f"Invalid arguments in {name}")
 
 
-# ---------------------------------------------------------------- Java look-alikes
-
-
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _java_double(x: float) -> str:
-    """``Double.toString``: plain between 1e-3 and 1e7, else ``1.0E20`` style."""
-    if x != x:
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
-    a = abs(x)
-    if 1e-3 <= a < 1e7:
-        # Python's repr is plain decimal in this range and, like Java's, the shortest.
-        return repr(x)
-    t = Decimal(repr(a)).as_tuple()
-    exponent = len(t.digits) + int(t.exponent) - 1
-    digits = "".join(map(str, t.digits)).rstrip("0") or "0"
-    sign = "-" if x < 0 else ""
-    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
-
-
-def _java_scalar(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return int_text(v)
-    if isinstance(v, float):
-        return _java_double(v)
-    return str(v)
-
-
-def _java_str(v: Any) -> str:
-    """``String.valueOf`` of the Java object AWS holds for a JSON value.
-
-    Objects print as ``{a=1, b=[x, y]}`` (``Map.toString``): AWS's States.Format
-    renders ``{"Arg1": 1, "Arg2": []}`` as ``{Arg1=1, Arg2=[]}`` (LocalStack snapshot
-    ``test_generic.snapshot.json::test_format_2``, recorded against AWS).
-    """
-    if isinstance(v, (dict, list)):
-        return write_nested(v, _java_scalar, lambda k: f"{k}=", ", ")
-    return _java_scalar(v)
-
-
-_LOWER_HEX_ESCAPE = re.compile(r"(\\\\)|\\u00([0-9a-f]{2})")
-
-
-def _jackson_string(s: str) -> str:
-    text = json.dumps(s, ensure_ascii=False)
-    if "\\u00" in text:
-        # Jackson writes control characters as \u001F, Python as \u001f.
-        text = _LOWER_HEX_ESCAPE.sub(lambda m: m.group(1) or "\\u00" + m.group(2).upper(), text)
-    return text
-
-
-def _jackson_scalar(v: Any) -> str:
-    if isinstance(v, str):
-        return _jackson_string(v)
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return int_text(v)
-    if isinstance(v, float):
-        return _java_double(v)
-    raise TypeError(f"not a JSON value: {v!r}")
-
-
-def _jackson_json(v: Any) -> str:
-    """Compact JSON text as Jackson writes it: no spaces, non-ASCII kept, Java doubles."""
-    if isinstance(v, (dict, list)):
-        return write_nested(v, _jackson_scalar, lambda k: _jackson_string(str(k)) + ":")
-    return _jackson_scalar(v)
-
-
 def _compact(v: Any) -> str:
     return json_text(v)
-
-
-def _u32(n: int) -> int:
-    return n & 0xFFFFFFFF
-
-
-def _java_hash(v: Any) -> int:
-    """``hashCode()`` (as an unsigned 32-bit int) of the Java object for a JSON value."""
-    if v is None:
-        return 0  # HashMap's hash of the null key
-    if v is True:
-        return 1231
-    if v is False:
-        return 1237
-    if isinstance(v, int):
-        if _INT32_MIN <= v <= _INT32_MAX:
-            return _u32(v)  # Integer
-        if -(2**63) <= v < 2**63:
-            u = v & 0xFFFFFFFFFFFFFFFF  # Long
-            return _u32(u ^ (u >> 32))
-        mag = abs(v)  # BigInteger: 31*h + word over big-endian 32-bit words, times signum
-        h = 0
-        for word in reversed([(mag >> s) & 0xFFFFFFFF for s in range(0, mag.bit_length(), 32)]):
-            h = _u32(31 * h + word)
-        return h if v > 0 else _u32(-h)
-    if isinstance(v, float):
-        (bits,) = struct.unpack(">Q", struct.pack(">d", v))
-        return _u32(bits ^ (bits >> 32))
-    if isinstance(v, str):
-        h = 0
-        data = v.encode("utf-16-be", "surrogatepass")
-        for i in range(0, len(data), 2):
-            h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
-        return h
-    if isinstance(v, list):
-        h = 1
-        for item in v:
-            h = _u32(31 * h + _java_hash(item))
-        return h
-    if isinstance(v, dict):
-        return _u32(sum(_java_hash(str(k)) ^ _java_hash(x) for k, x in v.items()))
-    return _u32(hash(v))
-
-
-def _java_key(v: Any) -> Any:
-    """A hashable key with Java ``equals`` semantics: 1 != 1.0, maps ignore key order."""
-    if v is None or isinstance(v, (bool, str)):
-        return (type(v).__name__, v)
-    if isinstance(v, int):
-        return ("i", v)
-    if isinstance(v, float):
-        return ("f", struct.pack(">d", v))
-    if isinstance(v, list):
-        return ("a", tuple(map(_java_key, v)))
-    if isinstance(v, dict):
-        return ("o", frozenset((k, _java_key(x)) for k, x in v.items()))
-    return ("?", repr(v))
-
-
-def _hash_set_order(values: list[Any], size: int) -> list[Any]:
-    """Iteration order of ``new HashSet<>(list)`` holding ``values`` (first occurrences).
-
-    ``size`` is the list's length with duplicates, which fixes the table size:
-    ``max(size / .75 + 1, 16)`` rounded up to a power of two.
-    """
-    capacity = max(int(size / 0.75) + 1, 16)
-    table = 1 << (capacity - 1).bit_length()
-    mask = table - 1
-
-    def bucket(item: Any) -> int:
-        h = _java_hash(item)
-        return (h ^ (h >> 16)) & mask
-
-    return sorted(values, key=bucket)  # stable: equal buckets keep insertion order
-
-
-class _JavaRandom:
-    """``java.util.Random``: the 48-bit LCG and ``nextInt(bound)``."""
-
-    __slots__ = ("seed",)
-
-    _MULT = 0x5DEECE66D
-    _MASK = (1 << 48) - 1
-
-    def __init__(self, seed: int) -> None:
-        self.seed = (seed ^ self._MULT) & self._MASK
-
-    def _next(self, bits: int) -> int:
-        self.seed = (self.seed * self._MULT + 0xB) & self._MASK
-        return self.seed >> (48 - bits)
-
-    def next_int(self, bound: int) -> int:
-        r = self._next(31)
-        m = bound - 1
-        if bound & m == 0:
-            return (bound * r) >> 31
-        u = r
-        r = u % bound
-        # Java loops while u - r + m overflows a signed int.
-        while u - r + m > _INT32_MAX:
-            u = self._next(31)
-            r = u % bound
-        return r
-
-
-def _utf16_len(s: str) -> int:
-    """``String.length()`` in Java: UTF-16 code units, so an emoji counts twice."""
-    if s.isascii():
-        return len(s)
-    return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _truncate(v: Any, name: str) -> int:
@@ -314,7 +125,7 @@ def _truncate(v: Any, name: str) -> int:
         if not math.isfinite(v):
             raise _invalid(name)
         v = int(v)
-    if not _INT32_MIN <= v <= _INT32_MAX:
+    if not INT32_MIN <= v <= INT32_MAX:
         raise _invalid(name)
     return v
 
@@ -329,7 +140,7 @@ def _java_round(v: Any, name: str) -> int:
         floor = math.floor(v)
         # compare the fraction instead of adding 0.5, which rounds 0.49999999999999994 up
         v = floor + 1 if v - floor >= 0.5 else floor
-    if not _INT32_MIN <= v <= _INT32_MAX:
+    if not INT32_MIN <= v <= INT32_MAX:
         raise _invalid(name)
     return v
 
@@ -349,10 +160,7 @@ def _render(pieces: tuple[str | None, ...] | None, values: Sequence[Any]) -> str
     if sum(1 for p in pieces if p is None) != len(values):
         raise _invalid("States.Format")
     it = iter(values)
-    return "".join(_java_str(next(it)) if p is None else p for p in pieces)
-
-
-_TEMPLATE_CACHE: dict[str, tuple[str | None, ...] | None] = {}
+    return "".join(java_str(next(it)) if p is None else p for p in pieces)
 
 
 def _runtime_template(template: str) -> tuple[str | None, ...] | None:
@@ -362,9 +170,6 @@ def _runtime_template(template: str) -> tuple[str | None, ...] | None:
     ``'Hello {'``, ``'}'`` and ``'{{}}'`` (TypeScript conformance suite, States.Format
     AWS observations).
     """
-    cached = _TEMPLATE_CACHE.get(template, False)
-    if cached is not False:
-        return cached  # type: ignore[return-value]
     pieces: list[str | None] = []
     ok = True
     for i, part in enumerate(template.split("{}")):
@@ -375,10 +180,7 @@ def _runtime_template(template: str) -> tuple[str | None, ...] | None:
             pieces.append(None)
         if part:
             pieces.append(part)
-    result = tuple(pieces) if ok else None
-    if len(_TEMPLATE_CACHE) < 1024:
-        _TEMPLATE_CACHE[template] = result
-    return result
+    return tuple(pieces) if ok else None
 
 
 def _f_string_to_json(s: Any) -> Any:
@@ -417,7 +219,7 @@ def _f_json_to_string(v: Any) -> str:
     if deeper_than(v):
         # the text would be refused by States.StringToJson and by any JSON input of aslrun's
         raise _Invalid(depth_message("The value given to States.JsonToString"))
-    return _jackson_json(v)
+    return jackson_json(v)
 
 
 def _f_array(*values: Any) -> list[Any]:
@@ -439,10 +241,10 @@ def _f_array_contains(arr: Any, value: Any) -> bool:
     # AWS compares the Java string forms: [true] contains 'true', [{a:1,b:2}] does not
     # contain {b:2,a:1}, [[1,2,3],2] contains [1,2,3] (corpus + TypeScript suite AC-009,
     # AC-026, AC-028).
-    target = _java_str(value)
+    target = java_str(value)
     if isinstance(value, str):
-        return any((e == target) if isinstance(e, str) else (_java_str(e) == target) for e in arr)
-    return any(_java_str(e) == target for e in arr)
+        return any((e == target) if isinstance(e, str) else (java_str(e) == target) for e in arr)
+    return any(java_str(e) == target for e in arr)
 
 
 def _f_array_range(start: Any, end: Any, step: Any) -> list[int]:
@@ -480,18 +282,18 @@ def _f_array_unique(arr: Any) -> list[Any]:
     if not isinstance(arr, list):
         raise _invalid("States.ArrayUnique")
     if deeper_than(arr):
-        raise _Invalid(depth_message("The array given to States.ArrayUnique"))  # _java_key recurses
+        raise _Invalid(depth_message("The array given to States.ArrayUnique"))  # java_key recurses
     first: dict[Any, Any] = {}
     for item in arr:
-        first.setdefault(_java_key(item), item)
+        first.setdefault(java_key(item), item)
     # AWS returns a Java HashSet's order, not first-seen order: [true,false,true] ->
     # [false,true], [[1,2],[1,2],[2,1]] -> [[2,1],[1,2]] (TypeScript suite AUNIQ-004,
     # AUNIQ-010). Small integers and one-letter strings still come out ascending.
-    return _hash_set_order(list(first.values()), len(arr))
+    return hash_set_order(list(first.values()), len(arr))
 
 
 def _limited_string(s: Any, name: str) -> str:
-    if not isinstance(s, str) or _utf16_len(s) > defaults.MAX_INTRINSIC_STRING_CHARS:
+    if not isinstance(s, str) or utf16_len(s) > defaults.MAX_INTRINSIC_STRING_CHARS:
         raise _invalid(name)
     return s
 
@@ -537,7 +339,7 @@ def _f_hash(data: Any, algorithm: Any) -> str:
     if fn is None or data is None:
         raise _invalid("States.Hash")
     # AWS hashes numbers and objects too, by their text (TypeScript suite HASH-014/017).
-    text = _limited_string(data if isinstance(data, str) else _java_str(data), "States.Hash")
+    text = _limited_string(data if isinstance(data, str) else java_str(data), "States.Hash")
     return str(fn(text.encode("utf-8", "replace")).hexdigest())
 
 
@@ -557,26 +359,23 @@ def _f_math_random(env: Env, start: Any, end: Any, seed: Any = None, seeded: boo
     # Bounds are cut toward zero and the end is exclusive: MathRandom(1.6, 5.4) gave
     # values in [1, 5) and MathRandom(1, 1) failed on AWS (TypeScript MRAND-005..010).
     low, high = _truncate(start, name), _truncate(end, name)
-    if low >= high or high - low > _INT32_MAX:
+    if low >= high or high - low > INT32_MAX:
         raise _invalid(name)
     if seeded:
         if not _is_number(seed) or (isinstance(seed, float) and not math.isfinite(seed)):
             raise _invalid(name)
         # new java.util.Random(seed) then start + nextInt(end - start): seed 42 over
         # [-5, 5) gives -5 on AWS (TypeScript MRAND-026), as Java's nextInt(10) is 0.
-        return low + _JavaRandom(int(seed)).next_int(high - low)
+        return low + JavaRandom(int(seed)).next_int(high - low)
     rng = getattr(env, "rng", None) or random.Random()
     return int(rng.randrange(low, high))
 
 
 def _f_math_add(a: Any, b: Any) -> int:
     total = _java_round(a, "States.MathAdd") + _java_round(b, "States.MathAdd")
-    if not _INT32_MIN <= total <= _INT32_MAX:
+    if not INT32_MIN <= total <= INT32_MAX:
         raise _invalid("States.MathAdd")  # AWS adds Java ints (TypeScript MADD-011/012)
     return total
-
-
-_SPLIT_CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def _f_string_split(s: Any, delimiters: Any) -> list[str]:
@@ -588,11 +387,8 @@ def _f_string_split(s: Any, delimiters: Any) -> list[str]:
         return [p for p in s.split(delimiters) if p]
     if not delimiters:
         return [s] if s else []
-    pattern = _SPLIT_CACHE.get(delimiters)
-    if pattern is None:
-        pattern = re.compile("[" + "".join(map(re.escape, delimiters)) + "]")
-        if len(_SPLIT_CACHE) < 256:
-            _SPLIT_CACHE[delimiters] = pattern
+    # re.compile keeps recent patterns itself; no cache of aslrun's own to share
+    pattern = re.compile("[" + "".join(map(re.escape, delimiters)) + "]")
     return [p for p in pattern.split(s) if p]
 
 
@@ -743,7 +539,7 @@ def _bind_format(pieces: tuple[str | None, ...] | None, getters: list[Getter]) -
         return fail
     # str.format does the joining in C; literal braces are doubled for it
     fmt = "".join("{}" if p is None else p.replace("{", "{{").replace("}", "}}") for p in pieces)
-    return lambda env: fmt.format(*[_java_str(g(env)) for g in values])
+    return lambda env: fmt.format(*[java_str(g(env)) for g in values])
 
 
 # ---------------------------------------------------------------- parser
@@ -760,11 +556,14 @@ def is_intrinsic_call(text: str) -> bool:
     return isinstance(text, str) and _CALL_SHAPE.fullmatch(text) is not None
 
 
-def compile_intrinsic(text: str) -> Intrinsic:
-    """Parse and check an intrinsic call; raises :class:`IntrinsicSyntaxError`."""
+def compile_intrinsic(text: str, cache: ExpressionCache | None = None) -> Intrinsic:
+    """Parse and check an intrinsic call; raises :class:`IntrinsicSyntaxError`.
+
+    Its path arguments are compiled through ``cache`` (an interpreter's), if given.
+    """
     if not isinstance(text, str):
         raise IntrinsicSyntaxError("an intrinsic function call must be a string", repr(text))
-    return _Parser(text).parse()
+    return _Parser(text, cache).parse()
 
 
 class _Literal:
@@ -778,10 +577,11 @@ class _Literal:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, cache: ExpressionCache | None = None) -> None:
         self.text = text
         self.pos = 0
         self.paths: list[ValuePath] = []
+        self.cache = cache
 
     def error(self, reason: str, position: int | None = None) -> IntrinsicSyntaxError:
         return IntrinsicSyntaxError(reason, self.text, self.pos if position is None else position)
@@ -968,7 +768,7 @@ class _Parser:
             i += 1
         source = text[start:i]
         try:
-            vp = compile_value_path(source)
+            vp = compile_value_path(source, cache=self.cache)
         except PathSyntaxError as exc:
             raise self.error(f"invalid path argument {source!r}: {exc.reason}", start) from None
         self.pos = i

@@ -4,8 +4,9 @@ AWS Step Functions runs JSONata 2.0.6 (jsonata-js semantics) without ``$eval`` a
 six functions of its own: ``$partition``, ``$range``, ``$hash``, ``$random([seed])``,
 ``$uuid`` and ``$parse``. The engine here is jsonata-python (a port of jsonata-java, itself
 a port of jsonata-js 2.x). :class:`Expression` parses once at load time; each evaluation
-only builds one small frame holding the :class:`Scope`, so a compiled expression can run
-many times, from several threads, without re-parsing or shared mutable state.
+only builds one small frame holding the :class:`Scope` and an engine of its own (the library
+keeps evaluation state on its engine), so a compiled expression can run many times, from
+several threads, without re-parsing or shared mutable state.
 
 What the wrapper corrects in jsonata-python, with the jsonata-js 2.0.6 behaviour (checked
 against jsonata 2.0.6 under node) or the AWS recording it copies:
@@ -53,7 +54,6 @@ from __future__ import annotations
 import math
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -61,17 +61,17 @@ from typing import Any
 from aslrun.errors import StatesError
 from aslrun.expressions._jsonata_lib import Functions, JException, Jsonata, Parser, Utils
 from aslrun.expressions._limits import deeper_than, depth_message
-from aslrun.expressions.jsonata_functions import _BASE_FRAME, _Signature
-from aslrun.expressions.jsonata_messages import _MESSAGES, _NO_VALUE, _fields, _render
-from aslrun.expressions.jsonata_regex import _js_regex, _regex_result
+from aslrun.expressions.jsonata_functions import BASE_FRAME, JsSignature
+from aslrun.expressions.jsonata_messages import MESSAGES, NO_VALUE, message_fields, render_message
+from aslrun.expressions.jsonata_regex import js_regex, regex_result
 from aslrun.expressions.jsonata_values import (
-    _clone,
-    _external,
-    _HasFunction,
-    _internal,
-    _items,
-    _js_json,
-    _js_string,
+    HasFunction,
+    clone_value,
+    js_items,
+    js_json,
+    js_string,
+    to_external,
+    to_internal,
 )
 
 __all__ = [
@@ -164,21 +164,21 @@ def is_jsonata(value: Any) -> bool:
 
 def _translate(exc: JException) -> JsonataError:
     code = exc.error
-    if code not in _MESSAGES:
+    if code not in MESSAGES:
         # jsonata-python raises a few errors with the whole message in the code slot
         return JsonataError("", str(code))
-    return JsonataError(code, _render(code, _fields(exc)))
+    return JsonataError(code, render_message(code, message_fields(exc)))
 
 
 def _syntax_error(exc: JException, text: str) -> JsonataSyntaxError:
     err = _translate(exc)
-    fields = _fields(exc)
+    fields = message_fields(exc)
     if exc.error == "S0301" and exc.current is not None:  # the port's code for a bad escape
-        err = JsonataError("S0103", _render("S0103", {"token": exc.current}))
+        err = JsonataError("S0103", render_message("S0103", {"token": exc.current}))
     if exc.error == "S0102" and "token" not in fields:
         m = re.compile(r"-?[0-9.]+[eE][-+]?[0-9]+").search(text, max(exc.location - 1, 0))
         if m:
-            err = JsonataError("S0102", _render("S0102", {"token": m.group(0)}))
+            err = JsonataError("S0102", render_message("S0102", {"token": m.group(0)}))
     return JsonataSyntaxError(str(err), text, exc.location if exc.location >= 0 else None)
 
 
@@ -246,7 +246,7 @@ class Scope:
     def _lookup(self, name: str) -> Any:
         if name == "states":
             if self._states is None:
-                self._states = _internal(_shallow_enough(self.states, "The value of $states"))
+                self._states = to_internal(_shallow_enough(self.states, "The value of $states"))
             return self._states
         try:
             return self._vars[name]
@@ -254,16 +254,18 @@ class Scope:
             pass
         if name in self.variables:
             value = _shallow_enough(self.variables[name], f"The variable ${name}")
-            value = self._vars[name] = _internal(value)
+            value = self._vars[name] = to_internal(value)
             return value
-        return _BASE_FRAME.lookup(name)
+        return BASE_FRAME.lookup(name)
 
-    def _millis(self) -> int:
+    def millis(self) -> int:
+        """``$millis()``: the scope's clock in milliseconds since the epoch."""
         if self.now is None:
             self.now = time.time()  # no clock given: the first use fixes one for this scope
         return int(self.now * 1000)
 
-    def _rng(self) -> random.Random:
+    def random_source(self) -> random.Random:
+        """What ``$random()`` and ``$uuid()`` draw from: the scope's RNG."""
         if self.rng is None:
             self.rng = random.Random()
         return self.rng
@@ -292,13 +294,13 @@ class _ScopeFrame(_Frame):
 
     def __init__(self, scope: Scope) -> None:
         self.bindings = {"$": None}
-        self.parent = _BASE_FRAME
+        self.parent = BASE_FRAME
         self.is_parallel_call = False
         self.scope = scope
 
     def lookup(self, name: str) -> Any:
-        value = self.bindings.get(name, _NO_VALUE)
-        if value is not _NO_VALUE:
+        value = self.bindings.get(name, NO_VALUE)
+        if value is not NO_VALUE:
             return value
         if name.startswith("__"):
             return None  # the library asks for its evaluation hooks on every step
@@ -314,21 +316,25 @@ MAX_EVALUATION_STEPS = 2_000_000
 
 
 class _Engine(Jsonata):
-    """One per thread: evaluation state (the library keeps some on the instance) stays local."""
+    """One per evaluation: the state the library keeps on the instance is never shared.
 
-    def __init__(self) -> None:  # no super().__init__: there is no expression of its own
+    The attributes that never change are class attributes, so creating one costs little.
+    """
+
+    errors = None
+    ast = None
+    timestamp = 0
+    regex_engine = staticmethod(js_regex)
+    timeout = None
+    stack = None
+    validate_input = False
+    output_convert_nulls = False
+
+    def __init__(self, scope: Scope) -> None:  # no super().__init__: no expression of its own
         self.parser = Jsonata.get_parser()
-        self.errors = None
         self.environment = None
-        self.ast = None
-        self.timestamp = 0
         self.input = None
-        self.regex_engine = _js_regex
-        self.timeout = None
-        self.stack = None
-        self.validate_input = False
-        self.output_convert_nulls = False
-        self.scope: Scope | None = None
+        self.scope = scope
         self.budget = MAX_EVALUATION_STEPS
 
     def get_per_thread_instance(self) -> _Engine:
@@ -338,7 +344,7 @@ class _Engine(Jsonata):
         return _Frame(enclosing_environment)
 
     def eval(self, expr: Any, input: Any, environment: Any) -> Any:
-        # the library's eval without the per-thread instance lookup (this engine is per thread)
+        # the library's eval without the per-thread instance lookup (this engine is the evaluation's own)
         saved_input, saved_environment = self.input, self.environment
         try:
             return self._eval(expr, input, environment)
@@ -406,8 +412,8 @@ class _Engine(Jsonata):
         return int(result) if result.is_integer() else result
 
     def evaluate_string_concat(self, lhs: Any, rhs: Any) -> str:
-        left = "" if lhs is None else _js_string(lhs)
-        right = "" if rhs is None else _js_string(rhs)
+        left = "" if lhs is None else js_string(lhs)
+        right = "" if rhs is None else js_string(rhs)
         return f"{left}{right}"
 
     def evaluate_includes_expression(self, lhs: Any, rhs: Any) -> Any:
@@ -415,17 +421,17 @@ class _Engine(Jsonata):
             return False
         if not isinstance(rhs, list):
             rhs = [rhs]
-        return any(_js_same(item, lhs) for item in _items(rhs))
+        return any(_js_same(item, lhs) for item in js_items(rhs))
 
     def apply_inner(self, proc: Any, args: Any, input: Any, environment: Any) -> Any:
         if isinstance(proc, re.Pattern):  # a regex called as a function: jsonata-js's matcher
-            results = [_regex_result(proc, s, 0) for s in args or () if isinstance(s, str)]
+            results = [regex_result(proc, s, 0) for s in args or () if isinstance(s, str)]
             return results[0] if len(results) == 1 else results
         return super().apply_inner(proc, args, input, environment)
 
     def evaluate_transform_expression(self, expr: Any, input: Any, environment: Any) -> Any:
         function = Jsonata.JFunction(_Transformer(self, expr, environment), None)
-        function.signature = _Signature("<(oa):o>", "transform")
+        function.signature = JsSignature("<(oa):o>", "transform")
         return function
 
     def evaluate_function(self, expr: Any, input: Any, environment: Any, applyto_context: Any) -> Any:
@@ -448,7 +454,7 @@ class _Transformer(Jsonata.Transformer):
         obj = args[0]
         if obj is None:
             return None
-        result = _clone(obj)
+        result = clone_value(obj)
         engine, expr, env = self._jsonata, self._expr, self._environment
         matches = engine.eval(expr.pattern, result, env)
         if matches is None:
@@ -492,8 +498,8 @@ def _eval_path(engine: _Engine, expr: Any, input: Any, env: Any) -> Any:
         value = env.lookup(fast[0])
         for name in fast[1]:
             if isinstance(value, dict):
-                value = value.get(name, _NO_VALUE)
-                if value is _NO_VALUE:
+                value = value.get(name, NO_VALUE)
+                if value is NO_VALUE:
                     return None
                 if value is None:
                     value = Utils.NULL_VALUE
@@ -585,17 +591,6 @@ def _crash(name: Any, expr: Any, exc: Exception, engine: _Engine, input: Any, en
     return err
 
 
-_LOCAL = threading.local()
-
-
-def _engine() -> _Engine:
-    try:
-        return _LOCAL.engine  # type: ignore[no-any-return]
-    except AttributeError:
-        engine = _LOCAL.engine = _Engine()
-        return engine
-
-
 # ---------------------------------------------------------------- expressions
 
 
@@ -616,12 +611,12 @@ class Expression:
 
         Raises :class:`JsonataError`.
         """
-        engine = _engine()
+        engine = _Engine(scope)
         current = Jsonata.CURRENT
-        previous = getattr(current, "jsonata", _NO_VALUE)
-        outer_scope, outer_budget = engine.scope, engine.budget
-        current.jsonata = engine  # the library's higher-order functions call back through it
-        engine.scope, engine.budget = scope, MAX_EVALUATION_STEPS
+        previous = getattr(current, "jsonata", NO_VALUE)
+        # the library's higher-order functions, and AWS's $random/$uuid/$now/$millis, find the
+        # evaluation's engine (and its scope) through the library's per-thread slot
+        current.jsonata = engine
         try:
             result = engine.eval(self._ast, None, _ScopeFrame(scope))
         except JException as exc:
@@ -629,12 +624,11 @@ class Expression:
         except JsonataError:
             raise
         except RecursionError:
-            raise JsonataError("D1011", _MESSAGES["D1011"]) from None
+            raise JsonataError("D1011", MESSAGES["D1011"]) from None
         except Exception as exc:  # a defect of the library: still an evaluation error, not a crash
             raise JsonataError("", f"{type(exc).__name__}: {exc}") from None
         finally:
-            engine.scope, engine.budget = outer_scope, outer_budget
-            if previous is _NO_VALUE:
+            if previous is NO_VALUE:
                 del current.jsonata
             else:
                 current.jsonata = previous
@@ -643,8 +637,8 @@ class Expression:
         if deeper_than(result):  # built by the expression ($reduce, a recursive function)
             raise JsonataError("", depth_message("The result"))
         try:
-            return _external(result)
-        except _HasFunction:
+            return to_external(result)
+        except HasFunction:
             return FUNCTION
         except JException as exc:
             raise _translate(exc) from None
@@ -656,7 +650,7 @@ def compile_expression(text: str) -> Expression:
     if not stripped:
         raise JsonataSyntaxError("S0207: Unexpected end of expression", text, 0)
     try:
-        ast = Jsonata.get_parser().parse(stripped, _js_regex)
+        ast = Jsonata.get_parser().parse(stripped, js_regex)
     except JException as exc:
         raise _syntax_error(exc, stripped) from None
     except re.error as exc:
@@ -664,7 +658,7 @@ def compile_expression(text: str) -> Expression:
     except RecursionError:
         raise JsonataSyntaxError("S0201: Expression is nested too deeply", stripped) from None
     if getattr(ast, "errors", None):
-        raise JsonataSyntaxError("S0500: " + _MESSAGES["S0500"], stripped)
+        raise JsonataSyntaxError("S0500: " + MESSAGES["S0500"], stripped)
     _mark_fast_paths(ast, set())
     return Expression(stripped, ast)
 
@@ -716,7 +710,7 @@ def unexpected_type(expression: Expression, field: str, expected: str, value: An
         expression.text,
         field,
         f"returned an unexpected result type. Expected '{expected}', but was "
-        f"'{type_name(value)}' for value: {_js_json(value)}",
+        f"'{type_name(value)}' for value: {js_json(value)}",
     )
     return StatesError(QUERY_EVALUATION_ERROR, cause, evaluation=True, location=field)
 

@@ -5,7 +5,7 @@ Split out of :mod:`aslrun.expressions.jsonata`: AWS's ``$partition``, ``$range``
 jsonata-python built-ins that differ from jsonata-js 2.0.6 (``$string``, ``$count``,
 ``$number``, ``$distinct``, ``$clone``, ``$match``, ``$replace``, ``$split``, ``$sort``,
 ``$contains``, ``$now``, ``$millis``, ...); the signature checks with jsonata-js's symbols;
-and ``_BASE_FRAME``, the frame of built-ins every evaluation's frame has as parent.
+and ``BASE_FRAME``, the frame of built-ins every evaluation's frame has as parent.
 """
 
 from __future__ import annotations
@@ -21,31 +21,37 @@ from typing import TYPE_CHECKING, Any
 
 from aslrun.expressions._jsonata_lib import Functions, JException, Jsonata, Signature, Utils
 from aslrun.expressions._limits import depth_message, text_deeper_than
-from aslrun.expressions.intrinsics import _java_str, _JavaRandom
-from aslrun.expressions.jsonata_regex import _matches
+from aslrun.expressions.java import JavaRandom, java_str
+from aslrun.expressions.jsonata_regex import regex_matches
 from aslrun.expressions.jsonata_values import (
-    _MAX_DOUBLE_INT,
-    _TWO_63,
-    _clone,
-    _external,
-    _is_function,
-    _is_number,
-    _items,
-    _js_equal,
-    _js_string,
+    MAX_DOUBLE_INT,
+    TWO_63,
+    clone_value,
+    is_function,
+    is_number,
+    js_equal,
+    js_items,
+    js_string,
+    to_external,
 )
 
 if TYPE_CHECKING:
     from aslrun.expressions.jsonata import Scope
+
+__all__ = [
+    "BASE_FRAME",
+    "JsSignature",
+    "MAX_RANGE_ITEMS",
+]
 
 
 # ---------------------------------------------------------------- AWS's functions and fixes
 
 
 def _current_scope() -> Scope:
-    from aslrun.expressions.jsonata import _engine  # the engine module imports this one
-
-    scope = _engine().scope
+    # The evaluation running on this thread registered its engine where the library's
+    # higher-order functions look for it (Jsonata.CURRENT); the engine carries the Scope.
+    scope: Scope | None = getattr(getattr(Jsonata.CURRENT, "jsonata", None), "scope", None)
     assert scope is not None
     return scope
 
@@ -61,7 +67,7 @@ def _d3137(message: str) -> JException:
 
 
 def _toward_zero(v: Any, name: str, index: int) -> int:
-    if not _is_number(v) or (isinstance(v, float) and not math.isfinite(v)):
+    if not is_number(v) or (isinstance(v, float) and not math.isfinite(v)):
         raise _signature_error(name, index)
     return int(v)
 
@@ -88,7 +94,7 @@ def _f_partition(args: Any) -> Any:
         return None
     if not isinstance(arr, list):
         raise _signature_error("partition", 1)
-    items = _items(arr)
+    items = js_items(arr)
     if not items:
         return None
     if size is None:
@@ -132,7 +138,7 @@ def _f_hash(args: Any) -> Any:
     # Like States.Hash; the wrong-algorithm message is AWS's (quoted by floci-io/floci).
     _check_arity(args, "hash", 2)
     data, algorithm = _arg(args, 0), _arg(args, 1)
-    if data is None or data is Utils.NULL_VALUE or _is_function(data):
+    if data is None or data is Utils.NULL_VALUE or is_function(data):
         raise _signature_error("hash", 1)
     if algorithm is None:
         return None
@@ -141,7 +147,7 @@ def _f_hash(args: Any) -> Any:
     fn = _HASHES.get(algorithm)
     if fn is None:
         raise _d3137(f"Hash algorithm '{algorithm}' must be one of SHA-1, SHA-384, SHA-256, SHA-512, MD5")
-    text = data if isinstance(data, str) else _java_str(_external(data))
+    text = data if isinstance(data, str) else java_str(to_external(data))
     return str(fn(text.encode("utf-8", "surrogatepass")).hexdigest())
 
 
@@ -151,14 +157,14 @@ def _f_random(args: Any) -> Any:
     _check_arity(args, "random", 1)
     seed = _arg(args, 0)
     if seed is None:
-        return _current_scope()._rng().random()
-    java = _JavaRandom(_toward_zero(seed, "random", 1))
+        return _current_scope().random_source().random()
+    java = JavaRandom(_toward_zero(seed, "random", 1))
     return ((java._next(26) << 27) + java._next(27)) * 2.0**-53
 
 
 def _f_uuid(args: Any) -> Any:
     _check_arity(args, "uuid", 0)
-    return str(uuid.UUID(int=_current_scope()._rng().getrandbits(128), version=4))
+    return str(uuid.UUID(int=_current_scope().random_source().getrandbits(128), version=4))
 
 
 def _reject_constant(name: str) -> Any:
@@ -196,9 +202,9 @@ def _parsed(v: Any) -> Any:
     if isinstance(v, float):
         if not math.isfinite(v):
             raise _d3137("Invalid JSON")
-        return int(v) if v.is_integer() and abs(v) < _TWO_63 else v
-    if isinstance(v, int) and not -_TWO_63 <= v < _TWO_63:
-        if not -_MAX_DOUBLE_INT <= v <= _MAX_DOUBLE_INT:
+        return int(v) if v.is_integer() and abs(v) < TWO_63 else v
+    if isinstance(v, int) and not -TWO_63 <= v < TWO_63:
+        if not -MAX_DOUBLE_INT <= v <= MAX_DOUBLE_INT:
             raise _d3137("Invalid JSON")  # Infinity as a double, refused like 1e400 above
         return float(v)  # AWS keeps integers exact while they fit a long
     if isinstance(v, dict):
@@ -209,7 +215,7 @@ def _parsed(v: Any) -> Any:
 
 
 def _f_string(args: Any) -> Any:
-    return _js_string(_arg(args, 0), _arg(args, 1))
+    return js_string(_arg(args, 0), _arg(args, 1))
 
 
 def _f_count(args: Any) -> Any:
@@ -229,7 +235,7 @@ def _f_number(args: Any) -> Any:
         return None
     if arg is True or arg is False:
         return 1 if arg else 0
-    if _is_number(arg):
+    if is_number(arg):
         return arg
     if isinstance(arg, str):
         if _JS_DECIMAL.fullmatch(arg):
@@ -249,15 +255,15 @@ def _f_distinct(args: Any) -> Any:
     if not isinstance(arr, list) or len(arr) <= 1:
         return arr
     results: list[Any] = Utils.create_sequence() if Utils.is_sequence(arr) else Utils.JList()
-    for el in _items(arr):
-        if not any(_js_equal(el, r) for r in results):
+    for el in js_items(arr):
+        if not any(js_equal(el, r) for r in results):
             results.append(el)
     return results
 
 
 def _f_clone(args: Any) -> Any:
     value = _arg(args, 0)
-    return None if value is None else _clone(value)
+    return None if value is None else clone_value(value)
 
 
 def _f_parse_integer(args: Any) -> Any:
@@ -324,7 +330,7 @@ def _f_match(args: Any) -> Any:
         raise JException("D3040", -1, limit)
     result = Utils.create_sequence()
     if limit is None or limit > 0:
-        for count, m in enumerate(_matches(pattern, text)):
+        for count, m in enumerate(regex_matches(pattern, text)):
             if limit is not None and count >= limit:
                 break
             result.append({"match": m["match"], "index": m["start"], "groups": m["groups"]})
@@ -386,13 +392,13 @@ def _f_replace(args: Any) -> Any:
         index = text.find(pattern)
         while index != -1 and (limit is None or count < limit):
             out.append(text[position:index])
-            out.append(replacement if isinstance(replacement, str) else _js_string(replacement))
+            out.append(replacement if isinstance(replacement, str) else js_string(replacement))
             position = index + len(pattern)
             count += 1
             index = text.find(pattern, position)
         out.append(text[position:])
         return "".join(out)
-    for m in _matches(pattern, text):
+    for m in regex_matches(pattern, text):
         if limit is not None and count >= limit:
             break
         out.append(text[position : m["start"]])
@@ -421,7 +427,7 @@ def _f_split(args: Any) -> Any:
         parts = list(text) if separator == "" else text.split(separator)
         return Utils.JList(parts if limit is None else parts[: int(limit)])
     result, start, count = Utils.JList(), 0, 0
-    for m in _matches(separator, text):
+    for m in regex_matches(separator, text):
         if limit is not None and count >= limit:
             break
         result.append(text[start : m["start"]])
@@ -435,7 +441,7 @@ def _f_split(args: Any) -> Any:
 def _js_truthy(v: Any) -> bool:
     if v is None or v is Utils.NULL_VALUE or v is False or v == "":
         return False
-    if _is_number(v):
+    if is_number(v):
         return v == v and v != 0
     return True
 
@@ -444,11 +450,11 @@ def _f_sort(args: Any) -> Any:
     arr, comparator = _arg(args, 0), _arg(args, 1)
     if arr is None:
         return None
-    items = list(_items(arr))
+    items = list(js_items(arr))
     if len(items) <= 1:
         return arr
     if comparator is None:
-        if not (all(_is_number(x) for x in items) or all(isinstance(x, str) for x in items)):
+        if not (all(is_number(x) for x in items) or all(isinstance(x, str) for x in items)):
             raise JException("D3070", -1)
         return sorted(items)
 
@@ -477,18 +483,18 @@ def _f_contains(args: Any) -> Any:
         return None
     if isinstance(token, str):
         return token in text
-    return next(iter(_matches(token, text)), None) is not None
+    return next(iter(regex_matches(token, text)), None) is not None
 
 
 def _f_now(args: Any) -> Any:
-    return Functions.datetime_from_millis(_current_scope()._millis(), _arg(args, 0), _arg(args, 1))
+    return Functions.datetime_from_millis(_current_scope().millis(), _arg(args, 0), _arg(args, 1))
 
 
 def _f_millis(args: Any) -> Any:
-    return _current_scope()._millis()
+    return _current_scope().millis()
 
 
-class _Signature(Signature):
+class JsSignature(Signature):
     """jsonata-js gives JSON null the signature symbol ``l``; jsonata-python said "missing".
 
     With "missing", a null argument to an array parameter became undefined
@@ -507,7 +513,7 @@ class _Signature(Signature):
             return "b"
         if isinstance(value, (int, float)):
             return "n"
-        if _is_function(value):
+        if is_function(value):
             return "f"
         if isinstance(value, list):
             return "a"
@@ -541,7 +547,7 @@ class _Native(Jsonata.JFunctionCallable):
 
 def _define(frame: Jsonata.Frame, name: str, fn: Callable[[Any], Any], signature: str) -> None:
     function = Jsonata.JFunction(_Native(fn), None)
-    function.signature = _Signature(signature, name)
+    function.signature = JsSignature(signature, name)
     function.function_name = name
     frame.bind(name, function)
 
@@ -552,7 +558,7 @@ def _base_frame() -> Jsonata.Frame:
         if isinstance(builtin, Jsonata.JFunction) and builtin.signature is not None:
             fixed = copy.copy(builtin)
             fixed.signature = copy.copy(builtin.signature)
-            fixed.signature.__class__ = _Signature
+            fixed.signature.__class__ = JsSignature
             frame.bind(name, fixed)
     frame.bind("eval", None)  # AWS removes $eval: calling it is T1006
     _define(frame, "partition", _f_partition, "<x?x?x?:x>")
@@ -579,5 +585,5 @@ def _base_frame() -> Jsonata.Frame:
     return frame
 
 
-# read-only after import: every evaluation's frame has it as parent
-_BASE_FRAME = _base_frame()
+#: the frame of built-ins, read-only after import: every evaluation's frame has it as parent
+BASE_FRAME = _base_frame()

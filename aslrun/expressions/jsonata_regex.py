@@ -1,7 +1,7 @@
 """JSONata regular expressions: JavaScript syntax translated for ``re``, and match walking.
 
-Split out of :mod:`aslrun.expressions.jsonata`: :func:`_js_regex` is the regex engine the
-parser and the evaluator use; :func:`_regex_result` and :func:`_matches` walk matches as
+Split out of :mod:`aslrun.expressions.jsonata`: :func:`js_regex` is the regex engine the
+parser and the evaluator use; :func:`regex_result` and :func:`regex_matches` walk matches as
 jsonata-js does for ``$match``, ``$replace``, ``$split``, ``$contains`` and a regex called
 as a function.
 """
@@ -12,14 +12,21 @@ import re
 from typing import Any
 
 from aslrun.expressions._jsonata_lib import Functions, JException, Jsonata, RegexFlags
-from aslrun.expressions.jsonata_values import _is_number
+from aslrun.expressions.jsonata_values import is_number
+
+__all__ = [
+    "js_regex",
+    "regex_matches",
+    "regex_result",
+]
+
 
 # ---------------------------------------------------------------- regular expressions
 
 _JS_DOT = "[^\\n\\r\\u2028\\u2029]"
 
 
-def _js_regex(pattern: str, flags: RegexFlags) -> re.Pattern[str]:
+def js_regex(pattern: str, flags: RegexFlags) -> re.Pattern[str]:
     """Compile a JSONata (JavaScript) regex with Python's ``re``."""
     out: list[str] = []
     i, n, in_class = 0, len(pattern), False
@@ -78,7 +85,7 @@ def _js_regex(pattern: str, flags: RegexFlags) -> re.Pattern[str]:
     return re.compile("".join(out), py_flags)
 
 
-def _regex_result(rx: re.Pattern[str], text: str, start: int) -> Any:
+def regex_result(rx: re.Pattern[str], text: str, start: int) -> Any:
     """jsonata-js ``evaluateRegex`` closure: one match object with a ``next`` function."""
     m = rx.search(text, start)
     if m is None:
@@ -87,7 +94,7 @@ def _regex_result(rx: re.Pattern[str], text: str, start: int) -> Any:
     def following() -> Any:
         if m.end() >= len(text):
             return None
-        nxt = _regex_result(rx, text, m.end())
+        nxt = regex_result(rx, text, m.end())
         if nxt is not None and nxt["match"] == "":
             raise JException("D1004", -1)  # a zero-length match would never progress
         return nxt
@@ -101,15 +108,15 @@ def _regex_result(rx: re.Pattern[str], text: str, start: int) -> Any:
     }
 
 
-def _matches(pattern: Any, text: str) -> Any:
+def regex_matches(pattern: Any, text: str) -> Any:
     """The match objects a regex (or a matcher function) yields, as jsonata-js walks them."""
     if isinstance(pattern, re.Pattern):
-        result = _regex_result(pattern, text, 0)
+        result = regex_result(pattern, text, 0)
     else:
         result = Functions.func_apply(pattern, [text])
     while result is not None:
         if not isinstance(result, dict) or not (
-            _is_number(result.get("start")) or isinstance(result.get("groups"), list) or "next" in result
+            is_number(result.get("start")) or isinstance(result.get("groups"), list) or "next" in result
         ):
             raise JException("T1010", -1)
         yield result

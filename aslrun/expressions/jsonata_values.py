@@ -17,9 +17,26 @@ from typing import Any
 
 from aslrun.expressions._jsonata_lib import JException, Jsonata, Parser, Utils
 
+__all__ = [
+    "HasFunction",
+    "MAX_DOUBLE_INT",
+    "TWO_63",
+    "clone_value",
+    "is_function",
+    "is_number",
+    "js_equal",
+    "js_items",
+    "js_json",
+    "js_string",
+    "to_external",
+    "to_internal",
+]
+
+
 # ---------------------------------------------------------------- numbers and text as in JavaScript
 
-_TWO_63 = 2**63
+#: 2 ** 63, where Java's long ends
+TWO_63 = 2**63
 _PREC15 = Context(prec=15, rounding=ROUND_HALF_UP)
 
 
@@ -34,7 +51,7 @@ def _double(x: int | float) -> float:
 def _js_number(x: float | int) -> str:
     """``Number.prototype.toString()``: shortest round-trip digits, exponent from 1e21 / below 1e-6."""
     if isinstance(x, int):
-        if -_TWO_63 < x < _TWO_63:
+        if -TWO_63 < x < TWO_63:
             return str(x)
         x = _double(x)
     if x != x:
@@ -69,11 +86,12 @@ def _precision15(x: float | int) -> float | int:
     return float(d)  # float('1E+400') is inf: no OverflowError from a Decimal
 
 
-def _is_number(v: Any) -> bool:
+def is_number(v: Any) -> bool:
+    """A JSON number (``bool`` is not one)."""
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _js_json(v: Any, prettify: bool = False, indent: str = "", replace: bool = False) -> str:
+def js_json(v: Any, prettify: bool = False, indent: str = "", replace: bool = False) -> str:
     """``JSON.stringify``; with ``replace`` jsonata-js's ``$string`` replacer (15 digits, functions "")."""
     if v is None or v is Utils.NULL_VALUE:
         return "null"
@@ -93,7 +111,7 @@ def _js_json(v: Any, prettify: bool = False, indent: str = "", replace: bool = F
             if not math.isfinite(v):
                 return "null"  # 1.7976931348623157e308 rounds up to Infinity, which JSON writes as null
         return _js_number(v)
-    if _is_function(v):
+    if is_function(v):
         return '""' if replace else "null"
     if isinstance(v, dict):
         if not v:
@@ -103,13 +121,13 @@ def _js_json(v: Any, prettify: bool = False, indent: str = "", replace: bool = F
         for k, x in v.items():
             if x is None:
                 continue  # undefined members are left out
-            if _is_function(x) and not replace:
+            if is_function(x) and not replace:
                 continue
             key = json.dumps(str(k), ensure_ascii=False)
             if prettify:
-                parts.append(f"{inner}{key}: {_js_json(x, True, inner, replace)}")
+                parts.append(f"{inner}{key}: {js_json(x, True, inner, replace)}")
             else:
-                parts.append(f"{key}:{_js_json(x, False, '', replace)}")
+                parts.append(f"{key}:{js_json(x, False, '', replace)}")
         if not parts:
             return "{}"
         return "{\n" + ",\n".join(parts) + "\n" + indent + "}" if prettify else "{" + ",".join(parts) + "}"
@@ -117,20 +135,21 @@ def _js_json(v: Any, prettify: bool = False, indent: str = "", replace: bool = F
         if not v:
             return "[]"
         inner = indent + "  "
-        items = [_js_json(x, prettify, inner, replace) for x in _items(v)]
+        items = [js_json(x, prettify, inner, replace) for x in js_items(v)]
         if prettify:
             return "[\n" + ",\n".join(inner + i for i in items) + "\n" + indent + "]"
         return "[" + ",".join(items) + "]"
     return json.dumps(str(v))
 
 
-def _items(v: list[Any]) -> list[Any]:
+def js_items(v: list[Any]) -> list[Any]:
+    """The items of an array value; the library's lazy ranges become lists."""
     if isinstance(v, Utils.RangeList):
         return list(range(v.a, v.b))
     return v
 
 
-def _js_string(arg: Any, prettify: Any = None) -> Any:
+def js_string(arg: Any, prettify: Any = None) -> Any:
     """jsonata-js ``$string``."""
     if isinstance(arg, Utils.JList) and arg.outer_wrapper and arg:
         arg = arg[0]
@@ -138,27 +157,28 @@ def _js_string(arg: Any, prettify: Any = None) -> Any:
         return None
     if isinstance(arg, str):
         return arg
-    if _is_function(arg):
+    if is_function(arg):
         return ""
     if isinstance(arg, float) and not math.isfinite(arg):
         raise JException("D3001", -1, arg)
-    return _js_json(arg, bool(prettify) and prettify is not Utils.NULL_VALUE, "", replace=True)
+    return js_json(arg, bool(prettify) and prettify is not Utils.NULL_VALUE, "", replace=True)
 
 
-def _is_function(v: Any) -> bool:
+def is_function(v: Any) -> bool:
+    """A JSONata function value: a lambda, a built-in or a regex."""
     return isinstance(v, (Jsonata.JFunctionCallable, re.Pattern)) or (
         isinstance(v, Parser.Symbol) and bool(getattr(v, "_jsonata_lambda", False))
     )
 
 
-def _js_equal(a: Any, b: Any) -> bool:
+def js_equal(a: Any, b: Any) -> bool:
     """jsonata-js ``isDeepEqual``: booleans are never numbers."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_js_equal(x, y) for x, y in zip(_items(a), _items(b)))
+        return len(a) == len(b) and all(js_equal(x, y) for x, y in zip(js_items(a), js_items(b)))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_js_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(js_equal(a[k], b[k]) for k in a)
     if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
         return False
     return bool(a == b)
@@ -168,19 +188,19 @@ def _js_equal(a: Any, b: Any) -> bool:
 
 
 def _beyond_double(x: Any) -> bool:
-    return type(x) is int and not -_MAX_DOUBLE_INT <= x <= _MAX_DOUBLE_INT
+    return type(x) is int and not -MAX_DOUBLE_INT <= x <= MAX_DOUBLE_INT
 
 
 #: the largest integer a double holds (1.7976931348623157e308); past it JSON.parse gives Infinity
-_MAX_DOUBLE_INT = int(sys.float_info.max)
+MAX_DOUBLE_INT = int(sys.float_info.max)
 
 
-def _internal(v: Any) -> Any:
+def to_internal(v: Any) -> Any:
     """JSON from outside -> the library's values: ``None`` becomes its null marker.
 
     An integer beyond the double range becomes +/-Infinity: JSONata numbers are JavaScript
     doubles, and ``JSON.parse`` reads ``1e400`` (or 401 digits) as ``Infinity``; a result holding
-    one comes out as ``"Infinity"``, like every non-finite number (see :func:`_external`).
+    one comes out as ``"Infinity"``, like every non-finite number (see :func:`to_external`).
 
     Copy-on-write: a document without nulls is shared, not copied (the library never
     mutates its inputs; ``$clone`` and transforms copy first).
@@ -193,7 +213,7 @@ def _internal(v: Any) -> Any:
         out = None
         for k, x in v.items():
             if x is None or isinstance(x, (dict, list)) or _beyond_double(x):
-                y = _internal(x)
+                y = to_internal(x)
                 if y is not x:
                     if out is None:
                         out = dict(v)
@@ -203,7 +223,7 @@ def _internal(v: Any) -> Any:
         out_list = None
         for i, x in enumerate(v):
             if x is None or isinstance(x, (dict, list)) or _beyond_double(x):
-                y = _internal(x)
+                y = to_internal(x)
                 if y is not x:
                     if out_list is None:
                         out_list = list(v)
@@ -212,12 +232,12 @@ def _internal(v: Any) -> Any:
     return v
 
 
-class _HasFunction(Exception):
-    pass
+class HasFunction(Exception):
+    """Raised by :func:`to_external` when a result is or holds a function."""
 
 
-def _external(v: Any) -> Any:
-    """A result -> plain JSON values; raises :class:`_HasFunction` for function values."""
+def to_external(v: Any) -> Any:
+    """A result -> plain JSON values; raises :class:`HasFunction` for function values."""
     if v is Utils.NULL_VALUE or v is None:
         return None
     if isinstance(v, str) or v is True or v is False:
@@ -234,16 +254,16 @@ def _external(v: Any) -> Any:
             return "Infinity" if v > 0 else "-Infinity"
         return v
     if isinstance(v, int):
-        return v if -_TWO_63 < v < _TWO_63 else _external(_double(v))
+        return v if -TWO_63 < v < TWO_63 else to_external(_double(v))
     if isinstance(v, dict):
-        return {str(k): _external(x) for k, x in v.items() if x is not None}
+        return {str(k): to_external(x) for k, x in v.items() if x is not None}
     if isinstance(v, list):
-        return [_external(x) for x in _items(v)]
-    if _is_function(v):
-        raise _HasFunction
+        return [to_external(x) for x in js_items(v)]
+    if is_function(v):
+        raise HasFunction
     return v
 
 
-def _clone(value: Any) -> Any:
+def clone_value(value: Any) -> Any:
     """jsonata-js ``$clone``: ``JSON.parse($string(value))``."""
-    return _internal(json.loads(_js_string(value)))
+    return to_internal(json.loads(js_string(value)))

@@ -12,22 +12,30 @@ without re-parsing. Two kinds of path matter to ASL:
 
 Reference paths (``ResultPath``, ``ItemsPath``, ...) are the definite subset; they
 can also be *set*, which builds a new document and leaves the old one untouched.
+
+Filters (``[?(...)]``) are compiled by :mod:`aslrun.expressions.jsonpath_filter`; the
+exceptions live in :mod:`aslrun.expressions.jsonpath_errors` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
 from aslrun.errors import StatesError
-from aslrun.expressions._limits import MAX_NUMBER_DIGITS, json_text
+from aslrun.expressions._limits import json_text
+from aslrun.expressions.jsonpath_errors import PathNotFound, PathSyntaxError, ResultPathMatchFailure
+from aslrun.expressions.jsonpath_filter import MAX_FILTER_NESTING, compile_filter
+
+if TYPE_CHECKING:
+    from aslrun.expressions.cache import ExpressionCache
 
 __all__ = [
     "JsonPath",
+    "MAX_FILTER_NESTING",
     "PathNotFound",
     "PathSyntaxError",
     "ResultPathMatchFailure",
@@ -35,29 +43,6 @@ __all__ = [
     "compile_reference_path",
     "format_steps",
 ]
-
-
-class PathSyntaxError(ValueError):
-    """The text is not a JSONPath (or not a reference path where one is required)."""
-
-    def __init__(self, message: str, text: str, position: int | None = None) -> None:
-        self.text = text
-        self.position = position
-        where = f" at position {position}" if position is not None else ""
-        super().__init__(f"{message}{where} in {text!r}")
-        self.reason = message
-
-
-class PathNotFound(LookupError):
-    """A definite path matched nothing. ``message`` is Jayway's wording."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ResultPathMatchFailure(ValueError):
-    """A reference path cannot be set on the given document."""
 
 
 # ---------------------------------------------------------------- steps
@@ -395,9 +380,14 @@ _NAME_STOP = set(".[ \t\n()")
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, cache: ExpressionCache | None = None) -> None:
         self.text = text
         self.pos = 0
+        self.cache = cache
+
+    def compile_path(self, text: str) -> JsonPath:
+        """A path inside a filter, compiled (and cached) like the path around it."""
+        return compile_path(text, self.cache)
 
     def error(self, message: str) -> PathSyntaxError:
         return PathSyntaxError(message, self.text, self.pos)
@@ -587,264 +577,27 @@ class _Parser:
         self.pos = i + 1
         self.skip_ws()
         self.expect("]")
-        predicate = _FilterParser(expr_text, self.text, start).parse()
+        predicate = compile_filter(expr_text, self.text, start, self.compile_path)
         return _Filter(predicate, expr_text)
-
-
-# ---------------------------------------------------------------- filter expressions
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
-    | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    | (?P<regex>/(?:[^/\\]|\\.)*/[a-z]*)
-    | (?P<path>[@$](?:\.(?:length|size)\(\)|\.\.?[^\s.\[()=!<>&|]+|\[[^\]]*\]|\.\*)*)
-    | (?P<array>\[(?:[^\[\]'"]|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")*\])
-    | (?P<op>==|!=|<=|>=|=~|<|>|&&|\|\||!|\(|\)|\bin\b|\bnin\b|\bsize\b|\bempty\b)
-    | (?P<word>true|false|null)
-    )""",
-    re.VERBOSE,
-)
-
-
-#: parentheses a filter expression may nest (aslrun's limit; the parser recurses once per level)
-MAX_FILTER_NESTING = 100
-
-
-class _FilterParser:
-    """A small recursive-descent parser for Jayway filter expressions."""
-
-    def __init__(self, expr: str, whole: str, position: int) -> None:
-        self.expr = expr
-        self.whole = whole
-        self.position = position
-        self.tokens = self.tokenize(expr)
-        self.i = 0
-        self.depth = 0
-
-    def error(self, message: str) -> PathSyntaxError:
-        return PathSyntaxError(f"invalid filter ({message})", self.whole, self.position)
-
-    def tokenize(self, expr: str) -> list[tuple[str, str]]:
-        tokens: list[tuple[str, str]] = []
-        pos = 0
-        while pos < len(expr):
-            if expr[pos:].strip() == "":
-                break
-            m = _TOKEN.match(expr, pos)
-            if not m or m.end() == pos:
-                raise self.error(f"unexpected text {expr[pos:]!r}")
-            kind = m.lastgroup or ""
-            tokens.append((kind, m.group(kind)))
-            pos = m.end()
-        return tokens
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None:
-            raise self.error("unexpected end")
-        self.i += 1
-        return tok
-
-    def parse(self) -> Callable[[Any, Any], bool]:
-        pred = self.parse_or()
-        if self.peek() is not None:
-            raise self.error(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
-        return pred
-
-    # A chain of || or && is one flat predicate over a tuple (not closures nested once per
-    # operand, which a long chain would turn into deep recursion when the filter runs).
-    def parse_or(self) -> Callable[[Any, Any], bool]:
-        terms = [self.parse_and()]
-        while self.peek() == ("op", "||"):
-            self.take()
-            terms.append(self.parse_and())
-        if len(terms) == 1:
-            return terms[0]
-        alternatives = tuple(terms)
-        return lambda n, r: any(t(n, r) for t in alternatives)
-
-    def parse_and(self) -> Callable[[Any, Any], bool]:
-        terms = [self.parse_not()]
-        while self.peek() == ("op", "&&"):
-            self.take()
-            terms.append(self.parse_not())
-        if len(terms) == 1:
-            return terms[0]
-        conjuncts = tuple(terms)
-        return lambda n, r: all(t(n, r) for t in conjuncts)
-
-    def parse_not(self) -> Callable[[Any, Any], bool]:
-        negations = 0
-        while self.peek() == ("op", "!"):
-            self.take()
-            negations += 1
-        if self.peek() == ("op", "("):
-            self.take()
-            self.depth += 1
-            if self.depth > MAX_FILTER_NESTING:
-                raise self.error(f"parentheses nested more than {MAX_FILTER_NESTING} deep")
-            inner = self.parse_or()
-            if self.take() != ("op", ")"):
-                raise self.error("expected ')'")
-            self.depth -= 1
-        else:
-            inner = self.parse_comparison()
-        if negations % 2:
-            positive = inner
-            return lambda n, r: not positive(n, r)
-        return inner
-
-    def parse_operand(self) -> Callable[[Any], Any]:
-        kind, text = self.take()
-        if kind == "num":
-            if len(text) > MAX_NUMBER_DIGITS:
-                raise self.error(f"a number longer than {MAX_NUMBER_DIGITS} characters")
-            num: Any = float(text) if any(c in text for c in ".eE") else int(text)
-            return lambda n: num
-        if kind == "str":
-            s = re.sub(r"\\(.)", r"\1", text[1:-1])
-            return lambda n: s
-        if kind == "word":
-            lit = {"true": True, "false": False, "null": None}[text]
-            return lambda n: lit
-        if kind == "path":
-            return self.path_getter(text)
-        if kind == "array":
-            items = _parse_array_literal(text, self)
-            return lambda n: items
-        if kind == "regex":
-            body, _, flags = text[1:].rpartition("/")
-            reflags = re.IGNORECASE if "i" in flags else 0
-            try:
-                rx = re.compile(body, reflags)
-            except (re.error, RecursionError, OverflowError) as exc:
-                raise self.error(f"invalid regular expression /{body}/: {exc}") from None
-            return lambda n: rx
-        if kind == "op" and text == "(":
-            raise self.error("unexpected '('")
-        raise self.error(f"unexpected {text!r}")
-
-    def path_getter(self, text: str) -> Callable[[Any], Any]:
-        root = text[0]
-        func = None
-        body = text
-        for fn in ("length", "size"):
-            if body.endswith(f".{fn}()"):
-                func = fn
-                body = body[: -len(fn) - 3]
-        compiled = compile_path("$" + body[1:])
-        if root == "$":
-            # '$' inside a filter refers to the document root, which we do not
-            # thread through; treat it as the current node's root-relative path.
-            pass
-
-        def get(node: Any) -> Any:
-            try:
-                value = compiled.evaluate(node)
-            except PathNotFound:
-                return _MISSING
-            if func is not None:
-                return len(value) if isinstance(value, (list, dict, str)) else _MISSING
-            return value
-
-        return get
-
-    def parse_comparison(self) -> Callable[[Any, Any], bool]:
-        left = self.parse_operand()
-        tok = self.peek()
-        if tok is None or tok[0] != "op" or tok[1] in ("&&", "||", ")"):
-            return lambda n, r: _truthy(left(n))
-        op = self.take()[1]
-        right = self.parse_operand()
-        compare = _COMPARATORS.get(op)
-        if compare is None:
-            raise self.error(f"unsupported operator {op!r}")
-        return lambda n, r: compare(left(n), right(n))
-
-
-def _parse_array_literal(text: str, parser: Any) -> list[Any]:
-    """``[1, 'S', "M", true]`` as Jayway accepts it in a filter (single or double quotes)."""
-    import json
-
-    converted = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(re.sub(r"\\(.)", r"\1", m.group(1))), text)
-    try:
-        value = json.loads(converted)
-    except ValueError:
-        raise parser.error(f"invalid array {text!r}") from None
-    return value if isinstance(value, list) else [value]
-
-
-def _truthy(v: Any) -> bool:
-    return v is not _MISSING
-
-
-def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _eq(a: Any, b: Any) -> bool:
-    if a is _MISSING or b is _MISSING:
-        return False
-    if _num(a) and _num(b):
-        return bool(a == b)
-    if type(a) is not type(b):
-        return False
-    return bool(a == b)
-
-
-def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def cmp(a: Any, b: Any) -> bool:
-        if _num(a) and _num(b):
-            return op(a, b)
-        if isinstance(a, str) and isinstance(b, str):
-            return op(a, b)
-        return False
-
-    return cmp
-
-
-def _in(a: Any, b: Any) -> bool:
-    return isinstance(b, list) and any(_eq(a, x) for x in b)
-
-
-_COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": _eq,
-    "!=": lambda a, b: a is not _MISSING and not _eq(a, b),
-    "<": _ordered(lambda a, b: a < b),
-    "<=": _ordered(lambda a, b: a <= b),
-    ">": _ordered(lambda a, b: a > b),
-    ">=": _ordered(lambda a, b: a >= b),
-    "=~": lambda a, b: isinstance(a, str) and hasattr(b, "fullmatch") and b.fullmatch(a) is not None,
-    "in": _in,
-    "nin": lambda a, b: a is not _MISSING and not _in(a, b),
-}
 
 
 # ---------------------------------------------------------------- public constructors
 
-_CACHE: dict[str, JsonPath] = {}
+def compile_path(text: str, cache: ExpressionCache | None = None) -> JsonPath:
+    """Compile a JSONPath (``$``-rooted; ``$$`` and variable prefixes are handled by callers).
 
-
-def compile_path(text: str) -> JsonPath:
-    """Compile a JSONPath (``$``-rooted; ``$$`` and variable prefixes are handled by callers)."""
+    With a ``cache`` (an interpreter's), a text compiled before is not compiled again.
+    """
     if not isinstance(text, str):
         raise PathSyntaxError("a path must be a string", repr(text))
-    cached = _CACHE.get(text)
-    if cached is not None:
-        return cached
-    compiled = _Parser(text).parse()
-    if len(_CACHE) < 4096:
-        _CACHE[text] = compiled
-    return compiled
+    if cache is None:
+        return _Parser(text).parse()
+    return cache.get_or_compile("jsonpath", text, lambda: _Parser(text, cache).parse())
 
 
-def compile_reference_path(text: str) -> JsonPath:
+def compile_reference_path(text: str, cache: ExpressionCache | None = None) -> JsonPath:
     """Compile a reference path: only ``.name``, ``['name']`` and ``[index]`` steps."""
-    compiled = compile_path(text)
+    compiled = compile_path(text, cache)
     if not compiled.definite or compiled.function is not None:
         raise PathSyntaxError(
             "a reference path may only use '.name', ['name'] and [index] steps "

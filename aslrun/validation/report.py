@@ -1,15 +1,21 @@
-"""Diagnostics: their codes, JSON Pointers, message helpers and the reporting base class.
+"""What every check shares: diagnostic codes, JSON Pointers, message helpers and the :class:`Reporter`.
 
-Everything the other :mod:`aslrun.validate` modules share: the diagnostic codes, the two
-query languages, :func:`did_you_mean` and :func:`join_pointer`, the wording of values in
-messages (:func:`_describe`), the :class:`_Scope` record each ``States`` object leaves for
-the graph checks, and :class:`_Reporter`, which collects diagnostics (``add``, ``error``,
-``type_error``) and returns them in document order without duplicates.
+The :class:`Reporter` collects the diagnostics of one definition (:meth:`~Reporter.add`,
+:meth:`~Reporter.error`, :meth:`~Reporter.type_error`) and returns them in document order
+without duplicates (:meth:`~Reporter.result`). It also holds what the walk learns on the
+way and later checks need: the machine's query language, a :class:`Scope` for each
+``States`` object and where each state name was first seen.
+
+The helpers word values in messages (:func:`describe`, :func:`sentence`), suggest
+spellings (:func:`did_you_mean`, :func:`closest`) and test values (:func:`is_int`,
+:func:`is_number`, :func:`is_jsonata`). :class:`StateAt` and :class:`Nested` are what the
+walk hands the state-type checks and what those hand back.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,12 +34,14 @@ LITERAL_KEY = "LITERAL_DOLLAR_KEY"
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
 
-_MAX_NAME = 80
+#: the longest state name, variable name and (in characters) AWS accepts
+MAX_NAME = 80
 
-_MISSING: Any = object()
+#: ``obj.get(key, MISSING) is MISSING`` tells an absent field from one set to null
+MISSING: Any = object()
 
 
-# ---------------------------------------------------------------- public helpers
+# ---------------------------------------------------------------- wording and spelling
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str | None:
@@ -50,6 +58,12 @@ def did_you_mean(word: str, options: Iterable[str]) -> str | None:
     return None
 
 
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option :func:`did_you_mean` would suggest for ``word``, or None."""
+    hint = did_you_mean(word, options)
+    return hint[len('Did you mean "') : -2] if hint else None
+
+
 def join_pointer(base: str, *parts: str | int) -> str:
     """Extend a JSON Pointer with raw keys or indexes, escaping ``~`` and ``/`` (RFC 6901)."""
     out = "" if base == "/" else base
@@ -58,15 +72,7 @@ def join_pointer(base: str, *parts: str | int) -> str:
     return out or "/"
 
 
-# ---------------------------------------------------------------- internals
-
-
-def _closest(word: str, options: Iterable[str]) -> str | None:
-    hint = did_you_mean(word, options)
-    return hint[len('Did you mean "') : -2] if hint else None
-
-
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """``text`` as a sentence: capitalised, ending in a full stop."""
     text = text.strip()
     if not text:
@@ -75,7 +81,8 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A JSON value as a message names it: ``null``, ``the number 3``, ``the string "x"``, ``an array``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -92,20 +99,26 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_int(value: Any) -> bool:
+def is_int(value: Any) -> bool:
+    """A JSON integer (``True`` is not one)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A JSON number (``True`` is not one)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_jsonata(value: Any) -> bool:
+def is_jsonata(value: Any) -> bool:
+    """A string enclosed in ``{%`` and ``%}``."""
     return isinstance(value, str) and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
 
 
+# ---------------------------------------------------------------- what the walk records and hands on
+
+
 @dataclass
-class _Scope:
+class Scope:
     """One ``States`` object and what the graph checks need to know about it."""
 
     pointer: str
@@ -119,17 +132,46 @@ class _Scope:
     unsure: bool = False  # a state with an unknown Type: terminal-ness cannot be judged
 
 
-class _Reporter:
-    """Collects the diagnostics of one definition; the checks in the other modules build on it."""
+@dataclass(frozen=True)
+class StateAt:
+    """The state a state-type check looks at: its pointer, name, query language and ``States`` object."""
+
+    ptr: str
+    name: str
+    lang: str
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A machine inside a state (a Parallel branch, a Map processor) for the walk to walk."""
+
+    obj: Any
+    ptr: str
+    allowed: tuple[str, ...]
+    what: str
+
+
+# ---------------------------------------------------------------- the reporter
+
+
+class Reporter:
+    """Collects the diagnostics of one definition, and what the walk learns for later checks.
+
+    ``doc`` is the definition (every key a string once the walk has begun), ``diags`` the
+    diagnostics so far, ``machine_ql`` the machine's query language, ``scopes`` a
+    :class:`Scope` for each ``States`` object walked, ``seen_names`` where each state name
+    was first seen and ``name_scopes`` which ``States`` objects hold it.
+    """
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         self.diags: list[Diagnostic] = []
         self.machine_ql = JSONPATH
-        self.scopes: list[_Scope] = []
+        self.scopes: list[Scope] = []
         self.seen_names: dict[str, str] = {}  # name -> pointer of its first state
         self.name_scopes: dict[str, list[str]] = {}  # name -> States pointers holding it
-        self._hooks: dict[str, Any] = {}
+        self._modules: dict[str, Any] = {}
 
     def add(
         self,
@@ -140,12 +182,32 @@ class _Reporter:
         hint: str | None = None,
         severity: str = "ERROR",
     ) -> None:
+        """Report a diagnostic with any code."""
         self.diags.append(Diagnostic(code, message, location, state, hint, severity))
 
     def error(self, message: str, location: str, state: str | None, hint: str | None = None) -> None:
+        """Report a ``SCHEMA_VALIDATION_FAILED`` error."""
         self.add(SCHEMA, message, location, state, hint)
 
+    def type_error(
+        self, expected: str, value: Any, ptr: str, state: str | None, hint: str | None = None
+    ) -> None:
+        """Report a value of the wrong JSON type, e.g. ``expected="STRING"``."""
+        self.error(f"Expected value of type [{expected}], found {describe(value)}.", ptr, state, hint)
+
+    def optional_module(self, name: str) -> Any:
+        """The module, or None when it does not exist (errors inside it still propagate); once per definition."""
+        if name not in self._modules:
+            try:
+                self._modules[name] = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                self._modules[name] = None
+        return self._modules[name]
+
     def result(self) -> list[Diagnostic]:
+        """The diagnostics in document order of their locations, each once."""
         order: dict[str, int] = {}
         self._number(self.doc, "/", order)
 
@@ -168,8 +230,3 @@ class _Reporter:
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 self._number(value, join_pointer(ptr, i), order)
-
-    def type_error(
-        self, expected: str, value: Any, ptr: str, state: str | None, hint: str | None = None
-    ) -> None:
-        self.error(f"Expected value of type [{expected}], found {_describe(value)}.", ptr, state, hint)
