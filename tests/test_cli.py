@@ -381,6 +381,88 @@ def test_stdin_that_is_not_json(runner: CliRunner, tmp_path: Path) -> None:
     assert_clean_usage_error(result, "input from stdin is not valid JSON")
 
 
+# ---------------------------------------------------------------- bad usage: every path exits 2
+
+
+#: every way to call aslrun wrongly (M: a valid definition), with what the message must say
+BAD_USAGE: list[tuple[list[str], list[str]]] = [
+    ([], ["Usage: aslrun [OPTIONS] COMMAND [ARGS]...", "Commands:"]),
+    (["--debug"], ["Missing command"]),
+    (["cluster"], ["Usage: aslrun cluster [OPTIONS] COMMAND [ARGS]...", "kubeconfig"]),
+    (["--bogus"], ["No such option", "--bogus"]),
+    (["runn"], ["No such command 'runn'", "Did you mean 'run'?"]),
+    (["cluster", "lst"], ["No such command 'lst'"]),
+    (["cluster", "list", "--all"], ["No such option", "--all"]),
+    (["cluster", "kubeconfig"], ["Missing argument 'NAME'"]),
+    (["cluster", "kubeconfig", "nope"], ["Invalid value for NAME: no running local cluster named 'nope'"]),
+    (["run"], ["Missing argument 'DEFINITION'"]),
+    (["run", "{m}", "--seed", "abc"], ["Invalid value for '--seed'", "'abc' is not a valid integer"]),
+    (["run", "{m}", "--eks-backend", "cloud"], ["Invalid value for '--eks-backend'"]),
+    (["run", "{m}", "--jobs", "process", "--eks-backend", "fake"], ["--jobs"]),
+    (["run", "{m}", "--hybrid"], ["--hybrid needs --mock-config and --test-case"]),
+    (["run", "{m}", "--test-case", "T"], ["--test-case needs --mock-config FILE"]),
+    (["run", "{m}", "--eks-kubeconfig", "nocontext"], ["expected NAME=CONTEXT"]),
+    (["validate"], ["Missing argument 'DEFINITION'"]),
+    (["validate", "{m}", "--strict"], ["No such option", "--strict"]),
+    (["debug"], ["Missing argument 'DEFINITION'"]),
+    (["debug", "{m}", "--clock", "sundial"], ["Invalid value for '--clock'"]),
+    (["test-state"], ["Missing argument 'DEFINITION'"]),
+    (["test-state", "{m}", "--retrier-retry-count", "-1"], ["Invalid value for '--retrier-retry-count'"]),
+    (["test-state", "{m}", "--inspection-level", "LOUD"], ["Invalid value for '--inspection-level'"]),
+    (["test-state", "{m}", "--variables", "[1]"], ["--variables must be a JSON object"]),
+]
+
+
+@pytest.mark.parametrize(("args", "fragments"), BAD_USAGE,
+                         ids=[" ".join(args).replace("{m}", "M") or "no-command" for args, _ in BAD_USAGE])
+def test_bad_usage_exits_2(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                           fragments: list[str]) -> None:
+    monkeypatch.setenv("ASLRUN_RUNTIME_DIR", str(tmp_path / "runtime"))  # no running local cluster
+    monkeypatch.delenv("SFN_MOCK_CONFIG", raising=False)
+    machine = write(tmp_path, "echo.json", ECHO)
+    result = invoke(runner, *[str(machine) if a == "{m}" else a for a in args])
+    assert_clean_usage_error(result, *fragments)
+
+
+def test_the_console_script_exits_2_without_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from aslrun.cli.main import main
+
+    for args in ([], ["cluster"], ["--debug"]):
+        with pytest.raises(SystemExit) as exited:
+            main(args)
+        assert exited.value.code == 2, args
+        out, err = capsys.readouterr()
+        assert out == "" and err.startswith("Usage: aslrun"), args
+
+
+def test_help_and_version_exit_0(runner: CliRunner) -> None:
+    for args in (["--help"], ["-h"], ["cluster", "--help"], ["run", "--help"], ["--version"]):
+        result = invoke(runner, *args)
+        assert result.exit_code == 0, (args, result.output)
+        assert result.stdout and result.stderr == "", args
+
+
+def test_command_modules_do_not_import_the_group() -> None:
+    # main.py imports every command module to register it; a command importing main back would be a cycle
+    import ast
+
+    import aslrun.cli
+
+    package = Path(aslrun.cli.__file__).parent
+    for module in sorted(package.glob("*.py")):
+        if module.name in ("main.py", "__init__.py"):
+            continue
+        imported = set()
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        assert not {name for name in imported if name.startswith("aslrun.cli.main")}, module.name
+        assert {name for name in imported if name.startswith("aslrun.cli.")} <= {
+            "aslrun.cli.common", "aslrun.cli.options", "aslrun.cli.render"}, module.name
+
+
 # ---------------------------------------------------------------- validate
 
 
@@ -624,7 +706,7 @@ def test_an_internal_error_exits_3_with_one_line_and_no_traceback(monkeypatch: p
 
 
 def test_json_text_is_strict_json_that_utf8_can_carry() -> None:
-    from aslrun.cli.main import json_text
+    from aslrun.cli.common import json_text
 
     assert json_text({"a": "é"}) == '{"a": "é"}'
     escaped = json_text({"a": "\udfff", "b": "é"})  # a lone surrogate: UTF-8 cannot carry it raw

@@ -1,9 +1,10 @@
 """Runs the AWS-recorded conformance cases through the Python API.
 
-The cases live in ``../shared/conformance/cases`` (beside the repository); each holds
-a definition, an input and the result real AWS Step Functions produced. The
-comparison rules (masking of dates, placeholders) are the reference checker's own
-``compare_result``, imported from ``../shared/conformance/check.py``.
+The cases live in ``tests/conformance/cases``; each holds a definition, an input and the
+result real AWS Step Functions produced (``tests/conformance/README.md`` says where they come
+from). The comparison rules (masking of dates, placeholders) are in
+``tests/conformance/compare.py``, which the CLI scorer (``python -m tests.conformance.score``)
+uses too.
 
 Every case runs: ``needs-mock`` cases get their recorded Task results through the
 MockConfigFile layer (test case ``Recorded`` of state machine ``StateMachine``), exactly
@@ -12,40 +13,13 @@ as ``aslrun run --mock-config`` would.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conformance.compare import KNOWN_DIFFERENCES, compare_result, load_cases
 
 import aslrun
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
-CASES = SHARED / "cases"
-
-if not CASES.is_dir():  # pragma: no cover - CI always has ../shared
-    pytest.skip(f"conformance corpus not found at {CASES}", allow_module_level=True)
-
-
-def _load_checker() -> Any:
-    spec = importlib.util.spec_from_file_location("aslrun_conformance_check", SHARED / "check.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECK = _load_checker()
-
-
-def _cases(predicate: Any) -> list[dict[str, Any]]:
-    out = []
-    for path in sorted(CASES.glob("*.json")):
-        case = json.loads(path.read_text(encoding="utf-8"))
-        if predicate(case):
-            out.append(case)
-    return out
 
 
 def _core_case(case: dict[str, Any]) -> bool:
@@ -53,16 +27,7 @@ def _core_case(case: dict[str, Any]) -> bool:
     return "needs-mock" not in features and "jsonata" not in features
 
 
-#: cases aslrun does not reproduce, each with the reason (strict: a fix makes the test fail until
-#: the entry is removed)
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "v2_services_test_apigetway_task_service--TestTaskApiGateway--test_invoke_with_headers_singleStringHeader"
-    "-fc0a5d32": "AWS validates apigateway:invoke Parameters (Headers must map to string lists) before calling "
-    "the service; aslrun has no API Gateway integration, so the mocked run never reaches that check.",
-}
-
-
-ALL_CASES = _cases(lambda case: True)
+ALL_CASES = load_cases()
 
 
 def _run_case(case: dict[str, Any]) -> aslrun.ExecutionResult:
@@ -78,16 +43,51 @@ def _run_case(case: dict[str, Any]) -> aslrun.ExecutionResult:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c["id"] for c in ALL_CASES])
 def test_case_matches_aws(case: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    # a known difference must fail (strict): a fix makes the test fail until the entry is removed
     reason = KNOWN_DIFFERENCES.get(case["id"])
     if reason:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     result = _run_case(case)
-    mismatch = CHECK.compare_result(case, result.to_json())
+    mismatch = compare_result(case, result.to_json())
     assert mismatch is None, f"{mismatch}\nactual: {json.dumps(result.to_json())[:2000]}"
 
 
 def test_every_kind_of_case_is_present() -> None:
     # 627 cases today: 454 need neither a mock nor JSONata, 103 need mocks, 88 use JSONata.
+    assert len(ALL_CASES) >= 627
     assert len([c for c in ALL_CASES if _core_case(c)]) > 400
     assert len([c for c in ALL_CASES if "needs-mock" in c["features"]]) > 90
     assert len([c for c in ALL_CASES if "jsonata" in c["features"]]) > 80
+    assert set(KNOWN_DIFFERENCES) <= {c["id"] for c in ALL_CASES}
+
+
+def test_the_comparison_follows_the_corpus_rules() -> None:
+    case = {
+        "expected": {"status": "SUCCEEDED", "output": {"At": "date", "Id": "arn:aws:states:<ExecArnPart_0idx>",
+                                                      "n": 1, "Events": [{"timestamp": "timestamp"}]}},
+        "nondeterministic_fields": [{"pointer": "/output/Id", "placeholders": ["<ExecArnPart_0idx>"]}],
+    }
+    good = {"At": "2024-01-02T03:04:05.123Z", "Id": "arn:aws:states:us-east-1:1:execution:m:e", "n": 1.0,
+            "Events": [{"timestamp": 1700000000}]}
+    assert compare_result(case, {"status": "SUCCEEDED", "output": good}) is None
+    assert compare_result(case, {"status": "SUCCEEDED", "output": {**good, "n": True}}) == \
+        "/output/n: expected 1, got true"
+    assert compare_result(case, {"status": "SUCCEEDED", "output": {**good, "Id": "arn:aws:lambda:x"}}) == \
+        '/output/Id: "arn:aws:lambda:x" does not fit "arn:aws:states:<ExecArnPart_0idx>"'
+    assert compare_result(case, {"status": "FAILED", "error": "E", "cause": None}) == \
+        "status FAILED, expected SUCCEEDED (E: None)"
+    failed = {"expected": {"status": "FAILED", "error": "E", "cause": '{"a": [1, 2]}'},
+              "json_text_fields": [{"pointer": "/cause"}]}
+    assert compare_result(failed, {"status": "FAILED", "error": "E", "cause": '{"a":[1,2]}'}) is None
+    assert compare_result(failed, {"status": "FAILED", "error": "E", "cause": '{"a":[2,1]}'}) == \
+        "/cause/a/0: expected 1, got 2"
+
+
+def test_the_scorer_runs_cases_through_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.score import main
+
+    known = next(iter(KNOWN_DIFFERENCES))
+    assert main(["--filter", "test_state_fail-9e332b7f", "--filter", known, "--jobs", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"FAIL {known}: ") and lines[0].endswith("(a known difference)")
+    assert lines[-1] == "1 passed, 1 failed"

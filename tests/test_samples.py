@@ -80,7 +80,7 @@ def test_every_sample_validates_without_diagnostics() -> None:
 
 
 def test_aslrun_validate_is_still_the_function_after_a_definition_is_loaded() -> None:
-    # Loading imports the aslrun.validate submodule, which must not replace the public function.
+    # Loading imports the aslrun.validation package; aslrun.validate stays the public function.
     aslrun.load(SAMPLES / "hello.yaml")
     assert callable(aslrun.validate)
 

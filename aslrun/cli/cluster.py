@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from aslrun.integrations.eks.backends.local_registry import find_cluster, kubeconfig_text, running_clusters
+from aslrun.cli.common import UsageGroup
 
 
-@click.group()
+@click.group(cls=UsageGroup)
 def cluster() -> None:
     """The local EKS clusters of running `aslrun run` executions."""
 
@@ -18,6 +18,8 @@ def cluster() -> None:
 @cluster.command("list")
 def list_clusters() -> None:
     """Name, Kubernetes endpoint and process of every running local cluster."""
+    from aslrun.integrations.eks.backends.local_registry import running_clusters
+
     found = running_clusters()
     if not found:
         click.echo("no local cluster is running (start one with `aslrun run` and an eks:* Task)", err=True)
@@ -33,11 +35,14 @@ def list_clusters() -> None:
 @click.option("--namespace", "-n", default="default", show_default=True, help="The context's namespace.")
 def kubeconfig(name: str, output: Path | None, namespace: str) -> None:
     """A kubeconfig for local cluster NAME of a running `aslrun run` (for kubectl)."""
-    entry = find_cluster(name)
+    from aslrun.integrations.eks.backends import local_registry
+
+    entry = local_registry.find_cluster(name)
     if entry is None:
-        known = ", ".join(sorted(running_clusters())) or "none"
-        raise click.ClickException(f"no running local cluster named {name!r} (running: {known})")
-    text = kubeconfig_text(name, entry, namespace)
+        known = ", ".join(sorted(local_registry.running_clusters())) or "none"
+        # a name that names nothing is bad usage (exit 2), like any other bad value
+        raise click.BadParameter(f"no running local cluster named {name!r} (running: {known})", param_hint="NAME")
+    text = local_registry.kubeconfig_text(name, entry, namespace)
     if output is None:
         click.echo(text, nl=False)
         return

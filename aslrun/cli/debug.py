@@ -13,7 +13,7 @@ from typing import TextIO
 
 import click
 
-from aslrun.cli.main import _check_writable, _fail, _read_json_option, json_text
+from aslrun.cli.common import check_writable, fail, read_json_option, write_history
 from aslrun.cli.options import ExecutionOptions, execution_options
 from aslrun.errors import AslrunError
 
@@ -47,15 +47,15 @@ def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file:
         if input_ == "-" and commands_file is None:
             raise AslrunError("--input - reads the input from stdin, so the commands cannot come from there too: "
                               "give them with --commands FILE")
-        input_value = _read_json_option(input_, "input")
-        context_value = _read_json_option(context_, "context") if context_ else None
+        input_value = read_json_option(input_, "input")
+        context_value = read_json_option(context_, "context") if context_ else None
         if context_value is not None and not isinstance(context_value, dict):
             raise AslrunError("--context must be a JSON object")
         interpreter = execution.interpreter()
         machine = interpreter.load(definition, name=name)
         interpreter.mock = execution.mock_test_case(machine.name)
         if history_file is not None:
-            _check_writable(history_file)
+            check_writable(history_file)
         console = Console(highlight=False)
         source = None
         if commands_file is not None:
@@ -67,14 +67,10 @@ def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file:
             debugger.add_breakpoint(spec)
         running = debugger.start(interpreter, input_value, name=execution_name, context=context_value)
     except AslrunError as exc:
-        _fail(exc)
+        fail(exc)
 
     with interpreter:
         result = debugger.run_execution(running)
     if history_file is not None:
-        try:
-            history_file.write_text(json_text({"events": result.history}, indent=2) + "\n",
-                                    encoding="utf-8")
-        except OSError as exc:
-            _fail(AslrunError(f"cannot write history to {history_file}: {exc.strerror}"))
+        write_history(history_file, result.history)
     sys.exit(0 if result.succeeded else 1)

@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
+from aslrun.cli.common import fail, json_text, read_json_option
 from aslrun.cli.options import ExecutionOptions, execution_options
+from aslrun.errors import AslrunError, InputError
 
 __all__ = ["test_state"]
 
@@ -43,15 +45,13 @@ def test_state(definition: Path, state_name: str | None, input_: str, inspection
 
     DEFINITION is one state (a JSON/YAML object with "Type") or a whole state machine with --state.
     """
-    from aslrun.cli.main import _fail, _read_json_option, json_text
-    from aslrun.errors import AslrunError
     from aslrun.teststate import test_state as run_test_state
 
     try:
-        input_value = _read_json_option(input_, "input")
-        mock_value = _read_json_option(mock, "mock") if mock is not None else None
-        context_value = _object_option(context_, "context", _read_json_option)
-        variables_value = _object_option(variables, "variables", _read_json_option)
+        input_value = read_json_option(input_, "input")
+        mock_value = read_json_option(mock, "mock") if mock is not None else None
+        context_value = _object_option(context_, "context")
+        variables_value = _object_option(variables, "variables")
         with execution.interpreter() as interpreter:
             if execution.mock_config is not None or execution.test_case is not None:
                 interpreter.mock = execution.mock_test_case(name or definition.stem)
@@ -61,17 +61,15 @@ def test_state(definition: Path, state_name: str | None, input_: str, inspection
                 interpreter=interpreter, name=name,
             )
     except AslrunError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(json_text(result.to_json(), indent=2))
     sys.exit(_EXIT[result.status])
 
 
-def _object_option(value: str | None, what: str, read: Any) -> Any:
-    from aslrun.errors import InputError
-
+def _object_option(value: str | None, what: str) -> Any:
     if value is None:
         return None
-    parsed = read(value, what)
+    parsed = read_json_option(value, what)
     if not isinstance(parsed, dict):
         raise InputError(f"--{what} must be a JSON object")
     return parsed
