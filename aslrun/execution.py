@@ -441,6 +441,20 @@ class Execution:
             except Aborted:
                 self._finish(run, ChildOutcome(ok=False, aborted=True))
                 return
+            if type(item) is Event:
+                # Events are most of what a run yields: recorded here, without a call to _perform.
+                if self._ids + 1 >= self._event_cap and item.child is None and item.type not in _FINAL_TYPES:
+                    # AWS: event number 25,000 must be the execution's end, else it is ExecutionFailed.
+                    self._history_limit_reached()
+                    return
+                run.scope = item.scope
+                self._record(item)
+                if self._abort_requested is not None:
+                    # Let the loop stop the execution between two events.
+                    self._ready.appendleft(run)
+                    return
+                send = exc = None
+                continue
             answer = self._perform(run, item, False)
             if answer is _BLOCKED:
                 return
@@ -449,24 +463,15 @@ class Execution:
     def _perform(self, run: _Run, item: Any, unwinding: bool) -> Any:
         """Perform one effect of ``run``: ``(value to send, exception to throw)``, or ``_BLOCKED``.
 
-        This is the one place effects are performed. ``unwinding`` is a run being stopped
+        This is the one place effects are performed (a live run's history events excepted: :meth:`_step`
+        records those itself, as they are most of what a run yields). ``unwinding`` is a run being stopped
         (:meth:`_unwind`): it finishes synchronously, so what would block it (a sleep, an
         invocation, waiting on children) is answered with :class:`~aslrun.effects.Aborted`, and a
         blocking call runs inline. A new effect type gets its branch here and nowhere else.
         """
         kind = type(item)
-        if kind is Event:
-            if not unwinding:
-                if self._ids + 1 >= self._event_cap and item.child is None and item.type not in _FINAL_TYPES:
-                    # AWS: event number 25,000 must be the execution's end, else it is ExecutionFailed.
-                    self._history_limit_reached()
-                    return _BLOCKED
-                run.scope = item.scope
+        if kind is Event:  # a live run's events are recorded by _step itself (the hot path)
             self._record(item)
-            if not unwinding and self._abort_requested is not None:
-                # Let the loop stop the execution between two events.
-                self._ready.appendleft(run)
-                return _BLOCKED
             return _GO_ON
         if kind is Now:
             return to_datetime(self.clock.time()), None
