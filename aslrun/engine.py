@@ -267,6 +267,8 @@ class Engine:
         if err.evaluation and not err.extra.get("recorded"):
             err.extra["recorded"] = True
             details = {"error": err.error, "cause": err.cause, "location": err.location, "state": state.name}
+            if err.location is None:
+                del details["location"]
             # AWS links EvaluationFailed to the event before the state, except for Wait timestamps.
             previous = entered.id if err.location == "Timestamp" else entered.previous
             ev = Event("EvaluationFailed", "evaluationFailedEventDetails", details, previous,

@@ -43,6 +43,7 @@ from aslrun.history import history_to_json
 from aslrun.integrations.arn import parse_resource
 from aslrun.integrations.base import TaskRequest
 from aslrun.integrations.mock import NOT_MOCKED
+from aslrun.integrations.services import check_service_parameters
 from aslrun.policy import Halt, Policy
 
 if TYPE_CHECKING:
@@ -636,7 +637,12 @@ class Execution:
     # ------------------------------------------------------------ tasks
 
     def _check_task(self, item: CheckTask) -> StatesError | None:
-        """The integration's own parameter check (if it has one); mocked states are not checked."""
+        """Step Functions' own check of a service's parameters (always), then the integration's (if it has
+        one; mocked states are not checked by their integration)."""
+        try:
+            check_service_parameters(parse_resource(item.resource), item.parameters)
+        except StatesError as err:
+            return err
         mock = self.interpreter.mock
         if mock is not None and (item.state_name in mock.states or not mock.hybrid):
             return None

@@ -49,6 +49,10 @@ class MapRunner:
                 try:
                     setup = self.setup(state, value, frame, ev, env)
                 except StatesError as err:
+                    if err.evaluation:
+                        # AWS records MapStateFailed after the EvaluationFailed of a JSONata Map whose
+                        # items (or settings) cannot be worked out (recorded: test_map_state_items_*).
+                        err.extra["container"] = True
                     raise (yield from self.engine.failed(err, state, ev, frame)) from None
                 items, max_conc, tolerance, item_input = setup
                 started = self.engine.event(frame, state, "MapStateStarted", "mapStateStartedEventDetails",
@@ -87,8 +91,10 @@ class MapRunner:
             else:
                 items = value
             if not isinstance(items, list):
+                # An EvaluationFailed event without a location, as AWS records it.
                 raise StatesError("States.QueryEvaluationError",
-                                  f"Map state input must be an array but was: {compact_json(items)}")
+                                  f"Map state input must be an array but was: {compact_json(items)}",
+                                  evaluation=True)
             max_conc = _jsonata_number(state.max_concurrency, scope, "MaxConcurrency", "non-negative-integer")
 
             def tolerance_jsonata() -> tuple[Any, Any]:

@@ -3,8 +3,9 @@
 :class:`TaskRunner` is a collaborator of :class:`aslrun.engine.Engine`: the engine makes one and
 hands Task states to :meth:`TaskRunner.run`. Like the rest of the core it only yields events and
 effects; the driver (:mod:`aslrun.execution`) answers the ``Invoke`` from a mock or an integration.
-A Lambda function ARN used directly as the resource gets ``LambdaFunction*`` events, every other
-resource ``Task*`` events.
+A Lambda function ARN used directly as the resource gets ``LambdaFunction*`` events, an activity ARN
+``Activity*`` events (``ActivityScheduled`` with the input and limits, ``ActivityStarted``,
+``ActivitySucceeded``/``ActivityFailed``/``ActivityTimedOut``), every other resource ``Task*`` events.
 """
 
 from __future__ import annotations
@@ -120,18 +121,21 @@ class TaskRunner:
         """``TaskScheduled`` and ``TaskStarted`` (``LambdaFunction…`` for a bare function ARN)."""
         engine = self.engine
         timeout, heartbeat, credentials = invoke.timeout_seconds, invoke.heartbeat_seconds, invoke.credentials
-        if is_lambda_arn:
+        if is_lambda_arn or rtype == "activity":
+            # A Lambda function ARN or an activity as the Resource: LambdaFunction*/Activity* events.
+            prefix = "LambdaFunction" if is_lambda_arn else "Activity"
             details: dict[str, Any] = {"resource": state.resource, "input": invoke.parameters,
                                        "inputDetails": _NO_DETAILS}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
-            if credentials is not None:
+            if heartbeat is not None and not is_lambda_arn:
+                details["heartbeatInSeconds"] = heartbeat
+            if credentials is not None and is_lambda_arn:
                 details["taskCredentials"] = {"roleArn": credentials.get("RoleArn")}
-            sched = engine.event(frame, state, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails",
-                                 details)
+            sched = engine.event(frame, state, prefix + "Scheduled", _details_key(prefix + "Scheduled"), details)
             yield sched
             frame.last = sched.id
-            started = engine.event(frame, state, "LambdaFunctionStarted")
+            started = engine.event(frame, state, prefix + "Started")
         else:
             details = {"resourceType": rtype, "resource": rname, "region": engine.region,
                        "parameters": invoke.parameters}
@@ -169,9 +173,9 @@ class TaskRunner:
             extra = engine.event(frame, state, extra_type, extra_key, details)
             yield extra
             frame.last = extra.id
-        if is_lambda_arn:
-            done = engine.event(frame, state, "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails",
-                                {"output": result, "outputDetails": _NO_DETAILS})
+        if is_lambda_arn or rtype == "activity":
+            etype = "LambdaFunctionSucceeded" if is_lambda_arn else "ActivitySucceeded"
+            done = engine.event(frame, state, etype, _details_key(etype), {"output": result, "outputDetails": _NO_DETAILS})
         else:
             done = engine.event(frame, state, "TaskSucceeded", "taskSucceededEventDetails",
                                 {"resourceType": rtype, "resource": rname, "output": result,
@@ -193,8 +197,9 @@ class TaskRunner:
                                     {"resourceType": rtype, "resource": rname, **(extra_details or {})})
             yield extra_ev
             frame.last = extra_ev.id
-        if is_lambda_arn:
-            etype = {"TaskTimedOut": "LambdaFunctionTimedOut"}.get(kind or "", "LambdaFunctionFailed")
+        if is_lambda_arn or rtype == "activity":
+            prefix = "LambdaFunction" if is_lambda_arn else "Activity"
+            etype = prefix + ("TimedOut" if kind == "TaskTimedOut" else "Failed")
         else:
             etype = kind or "TaskFailed"
             details = {"resourceType": rtype, "resource": rname}
@@ -202,9 +207,14 @@ class TaskRunner:
             details["error"] = err.error
         if err.cause is not None:
             details["cause"] = err.cause
-        fev = engine.event(frame, state, etype, etype[0].lower() + etype[1:] + "EventDetails", details)
+        fev = engine.event(frame, state, etype, _details_key(etype), details)
         yield fev
         frame.last = fev.id
+
+
+def _details_key(event_type: str) -> str:
+    """``ActivityScheduled`` -> ``activityScheduledEventDetails``."""
+    return event_type[0].lower() + event_type[1:] + "EventDetails"
 
 
 def _positive_int_field(literal: Any, path: Any, env: Env, field: str) -> int | None:

@@ -10,7 +10,6 @@ and the 256 KiB payload limit.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -589,53 +588,66 @@ def test_oversized_execution_input_is_refused_before_an_execution_exists() -> No
         interpreter.start({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, {"x": "y" * 262_200})
 
 
-# ---------------------------------------------------------------- against AWS recordings
+# ---------------------------------------------------------------- activities, service checks, Map evaluation
 
-CORPUS = Path(__file__).resolve().parent / "conformance" / "cases"
-
-
-def _recorded_histories() -> list[dict[str, Any]]:
-    """Recorded cases without mocks or JSONata whose history has plain ids in recorded order."""
-    cases = []
-    for path in sorted(CORPUS.glob("*.json")):
-        case = json.loads(path.read_text(encoding="utf-8"))
-        features = case.get("features", [])
-        history = case.get("history") or []
-        if "needs-mock" in features or "jsonata" in features or not history:
-            continue
-        if case["provenance"].get("history_parallel_events_sorted"):
-            continue
-        if all(isinstance(e["id"], int) for e in history):
-            cases.append(case)
-    return cases
+ACTIVITY = "arn:aws:states:us-east-1:111111111111:activity:Approve"
 
 
-RECORDED = _recorded_histories()
+def test_an_activity_task_records_activity_events() -> None:
+    machine = {"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": ACTIVITY, "TimeoutSeconds": 60, "HeartbeatSeconds": 10, "End": True}}}
+    result = execute(machine, {"order": 7}, {"Approve": [{"approved": True}]})
+    assert [e["type"] for e in result.history] == [
+        "ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded",
+        "TaskStateExited", "ExecutionSucceeded"]
+    scheduled = result.history_values()[2]["activityScheduledEventDetails"]
+    assert scheduled == {"resource": ACTIVITY, "input": {"order": 7}, "inputDetails": {"truncated": False},
+                         "timeoutInSeconds": 60, "heartbeatInSeconds": 10}
+    assert result.history_values()[4]["activitySucceededEventDetails"] == {
+        "output": {"approved": True}, "outputDetails": {"truncated": False}}
 
 
-def test_the_recorded_histories_are_in_the_repository() -> None:
-    assert len(RECORDED) > 150, f"too few recorded histories in {CORPUS}"
+def test_a_failed_activity_records_activity_failed() -> None:
+    machine = {"StartAt": "Approve", "States": {"Approve": {"Type": "Task", "Resource": ACTIVITY, "End": True}}}
+    result = execute(machine, {}, {"Approve": [err("Rejected", "no")]})
+    assert [e["type"] for e in result.history][-3:] == ["ActivityStarted", "ActivityFailed", "ExecutionFailed"]
+    assert result.history[-2]["activityFailedEventDetails"] == {"error": "Rejected", "cause": "no"}
 
 
-@pytest.mark.parametrize("case", RECORDED, ids=[c["id"] for c in RECORDED])
-def test_event_types_and_links_match_the_aws_recording(case: dict[str, Any]) -> None:
-    result = aslrun.run(case["definition"], case["input"], name="execution", clock="virtual", load_plugins=False)
-    ours = [(e["type"], e["previousEventId"]) for e in result.history]
-    assert ours == newer_links(case["history"])
+def test_api_gateway_headers_must_be_string_lists_before_the_task_is_scheduled() -> None:
+    # AWS checks the parameters itself (recorded: test_invoke_with_headers_singleStringHeader), mocked or not
+    machine = {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke", "End": True,
+        "Parameters": {"ApiEndpoint": "x.execute-api.us-east-1.amazonaws.com", "Method": "GET",
+                       "Headers.$": "$.headers"}}}}
+    bad = execute(machine, {"headers": {"custom": "one"}}, {"Call": [{"StatusCode": 200}]})
+    assert [e["type"] for e in bad.history] == ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
+    assert (bad.error, bad.cause) == ("States.Runtime", (
+        "An error occurred while executing the state 'Call' (entered at the event id #2). The Parameters "
+        "'{\"ApiEndpoint\":\"x.execute-api.us-east-1.amazonaws.com\",\"Method\":\"GET\",\"Headers\":{\"custom\":"
+        "\"one\"}}' could not be used to start the Task: [The value of the field 'Headers' has an invalid format]"))
+    good = execute(machine, {"headers": {"custom": ["one"]}}, {"Call": [{"StatusCode": 200}]})
+    assert good.status == "SUCCEEDED"
 
 
-def newer_links(history: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """(type, previousEventId) pairs, in the form AWS records since November 2024.
+@pytest.mark.parametrize("items", ["{% 1 %}", "{% 'text' %}", "{% {'a': 1} %}"])
+def test_a_jsonata_map_whose_items_are_not_an_array_records_evaluation_failed_and_map_state_failed(
+        items: str) -> None:
+    machine = {"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "Items": items, "End": True,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
+    result = execute(machine, {})
+    assert chain(result) == [(1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 0, "EvaluationFailed"),
+                             (4, 3, "MapStateFailed"), (5, 4, "ExecutionFailed")]
+    assert result.history[2]["evaluationFailedEventDetails"]["location"] == "Items"
 
-    Until mid-2024 a distributed Map's MapStateExited pointed to MapRunSucceeded; newer
-    recordings point it to MapRunStarted (MapRunSucceeded became an aside event).
-    """
-    by_id = {e["id"]: e for e in history}
-    out = []
-    for e in history:
-        previous = e["previousEventId"]
-        target = by_id.get(previous)
-        if e["type"] == "MapStateExited" and target is not None and target["type"] == "MapRunSucceeded":
-            previous = target["previousEventId"]
-        out.append((e["type"], previous))
-    return out
+
+def test_a_jsonata_map_over_input_that_is_not_an_array_records_evaluation_failed_without_a_location() -> None:
+    machine = {"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
+    result = execute(machine, None)
+    details = result.history[2]["evaluationFailedEventDetails"]
+    assert [e["type"] for e in result.history][2:] == ["EvaluationFailed", "MapStateFailed", "ExecutionFailed"]
+    assert "location" not in details and details["state"] == "M"
+    assert details["cause"].endswith("Map state input must be an array but was: {}")

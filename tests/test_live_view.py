@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from aslrun import Interpreter
+from aslrun import Interpreter, VirtualClock
 from aslrun.cli.main import cli
 from aslrun.cli.render import LiveView
 from aslrun.execution import ExecutionResult
@@ -142,7 +142,8 @@ RETRY_THEN_CATCH = {"StartAt": "Run", "States": {
 
 
 def mocked(machine: dict[str, Any], responses: dict[str, Any]) -> Interpreter:
-    interpreter = Interpreter(clock="virtual")
+    # a frozen virtual clock: the durations shown are the Waits' and backoffs' alone, however busy the machine
+    interpreter = Interpreter(clock=VirtualClock(frozen=True))
     config = MockConfig.load({"StateMachines": {"M": {"TestCases": {"Case": {"Run": "Run"}}}},
                               "MockedResponses": {"Run": responses}})
     interpreter.mock = config.test_case("M", "Case")

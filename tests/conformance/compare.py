@@ -39,11 +39,7 @@ __all__ = [
 CASES = Path(__file__).resolve().parent / "cases"
 
 #: cases aslrun does not reproduce, each with the reason
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "v2_services_test_apigetway_task_service--TestTaskApiGateway--test_invoke_with_headers_singleStringHeader"
-    "-fc0a5d32": "AWS validates apigateway:invoke Parameters (Headers must map to string lists) before calling "
-    "the service; aslrun has no API Gateway integration, so the mocked run never reaches that check.",
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 # An ISO-8601 date-time with a zone; the recorder turned every one (with a real calendar date) into "date".
 _DATE_TIME = re.compile(
