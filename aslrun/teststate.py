@@ -177,7 +177,7 @@ def test_state(
                               interpreter=made, name=name)
     interp = interpreter
     machine, state = _load(interp, definition, state_name, name)
-    parsed_mock = _parse_mock(mock, state)
+    parsed_mock = _parse_mock(mock, state, interp)
     scope_variables = _parse_variables(variables)
     if input is None:
         input = {}
@@ -264,8 +264,45 @@ def _wrap_lone_state(state: Mapping[str, Any]) -> dict[str, Any]:
     return {"StartAt": LONE_STATE_NAME, "States": states}
 
 
-def _parse_mock(mock: Mapping[str, Any] | None, state: State) -> tuple[str, Any] | None:
+#: AWS's answer to a Map or Parallel without a mock: InvalidDefinition with this literal message, the same
+#: for both types (recorded by LocalStack against AWS: localstack/localstack pull request 13457)
+_MAP_PARALLEL_NEED_A_MOCK = ("InvalidDefinition: TestState API does not support Map or Parallel states. "
+                             "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
+
+
+def _refuse_without_mock(state: State, interp: Interpreter | None) -> None:
+    """TestState "only supports the following when a mock is specified: Activity tasks, .sync or
+    .waitForTaskToken service integration patterns, Parallel, or Map states" (TestState API reference).
+
+    A Task the caller gave aslrun a way to run (a MockConfigFile test case, or an integration that
+    handles its resource, such as the EKS plugin's ``eks:runJob.sync``) still runs: that is what a
+    local TestState is for. Without either, AWS's refusal is the useful answer.
+    """
+    from aslrun.integrations.arn import parse_resource
+
+    if isinstance(state, (MapState, ParallelState)):
+        raise InputError(f"{_MAP_PARALLEL_NEED_A_MOCK} ({state.name!r} is a {state.type} state: give it a mock, "
+                         '--mock \'{"result": ...}\' or {"errorOutput": ...})')
+    if not isinstance(state, TaskState):
+        return
+    parsed = parse_resource(state.resource)
+    if parsed.kind == "activity":
+        what = "Activity tasks"
+    elif parsed.pattern.startswith(".sync") or parsed.pattern == ".waitForTaskToken":
+        what = f"the '{parsed.pattern.split(':')[0]}' service integration pattern"
+    else:
+        return
+    if interp is not None and (interp.mock is not None or interp.integrations.resolve(parsed) is not None):
+        return
+    raise InputError(f"InvalidDefinition: TestState API supports {what} only when a mock is specified "
+                     f"({state.name!r} has Resource {state.resource!r}): give it a mock, "
+                     '--mock \'{"result": ...}\' or {"errorOutput": ...}')
+
+
+def _parse_mock(mock: Mapping[str, Any] | None, state: State,
+                interp: Interpreter | None = None) -> tuple[str, Any] | None:
     if mock is None:
+        _refuse_without_mock(state, interp)
         return None
     if not isinstance(mock, Mapping):
         raise InputError('a mock must be an object: {"result": ...} or {"errorOutput": {"error": ..., "cause": ...}}')

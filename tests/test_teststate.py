@@ -319,9 +319,14 @@ def test_a_jsonpath_map_in_a_machine_shows_its_paths_as_aws_recorded() -> None:
     }
 
 
-def test_a_map_without_a_mock_runs_its_iterations() -> None:
-    response = run(MAP_MACHINE, VALUES, state_name="State0")
-    assert response == {"output": ["first", "second", "third"], "status": "SUCCEEDED"}
+#: AWS's literal answer to a Map or Parallel without a mock (recorded by LocalStack, pull request 13457)
+MAP_PARALLEL_NEED_A_MOCK = (r"^InvalidDefinition: TestState API does not support Map or Parallel states\. "
+                            r"Supported state types include: \[Task, Wait, Pass, Succeed, Fail, Choice\] ")
+
+
+def test_a_map_without_a_mock_is_refused_as_aws_refuses_it() -> None:
+    with pytest.raises(InputError, match=MAP_PARALLEL_NEED_A_MOCK + r"\('State0' is a Map state: give it a mock"):
+        run(MAP_MACHINE, VALUES, state_name="State0")
 
 
 # ---------------------------------------------------------------- AWS recordings: states of a whole machine
@@ -514,15 +519,13 @@ def test_a_wait_state_does_not_wait() -> None:
                         "output": {"a": 1}, "status": "SUCCEEDED"}
 
 
-def test_a_parallel_runs_its_branches_or_takes_the_mock() -> None:
+def test_a_parallel_needs_the_mock_aws_needs() -> None:
     definition = {"Type": "Parallel", "End": True, "ResultSelector": {"first.$": "$[0]"}, "Branches": [
         {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "a", "End": True}}},
         {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "b", "End": True}}},
     ]}
-    ran = run(definition, {"in": 1}, inspection_level="DEBUG")
-    assert ran == {"inspectionData": {"input": {"in": 1}, "afterInputPath": {"in": 1}, "result": ["a", "b"],
-                                      "afterResultSelector": {"first": "a"}, "afterResultPath": {"first": "a"}},
-                   "output": {"first": "a"}, "status": "SUCCEEDED"}
+    with pytest.raises(InputError, match=MAP_PARALLEL_NEED_A_MOCK + r"\('StateName' is a Parallel state"):
+        run(definition, {"in": 1}, inspection_level="DEBUG")
     mocked = run(definition, {"in": 1}, mock={"result": '["x", "y"]'})
     assert mocked == {"output": {"first": "x"}, "status": "SUCCEEDED"}
 

@@ -14,14 +14,14 @@ from typing import TextIO
 import click
 
 from aslrun.cli.common import check_writable, fail, read_json_option, write_history
-from aslrun.cli.options import ExecutionOptions, execution_options
+from aslrun.cli.options import DefinitionChoice, ExecutionOptions, definition_options, execution_options
 from aslrun.errors import AslrunError
 
 __all__ = ["debug"]
 
 
 @click.command()
-@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@definition_options
 @click.option("--input", "input_", default="{}", show_default=True, metavar="JSON|@FILE|-",
               help="Execution input: inline JSON, @file, or - for stdin (then give --commands).")
 @click.option("--break", "breaks", multiple=True, metavar="SPEC",
@@ -35,7 +35,7 @@ __all__ = ["debug"]
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the execution history (GetExecutionHistory shape) to this file at the end.")
 @execution_options
-def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file: TextIO | None,
+def debug(definition: DefinitionChoice, input_: str, breaks: tuple[str, ...], commands_file: TextIO | None,
           name: str | None, execution_name: str | None, context_: str | None, history_file: Path | None,
           execution: ExecutionOptions) -> None:
     """Step through DEFINITION in a debugger: it starts paused; type help at the prompt."""
@@ -52,7 +52,8 @@ def debug(definition: Path, input_: str, breaks: tuple[str, ...], commands_file:
         if context_value is not None and not isinstance(context_value, dict):
             raise AslrunError("--context must be a JSON object")
         interpreter = execution.interpreter()
-        machine = interpreter.load(definition, name=name)
+        loaded = definition.read()
+        machine = interpreter.load(loaded, name=name or definition.machine_name(loaded))
         interpreter.mock = execution.mock_test_case(machine.name)
         if history_file is not None:
             check_writable(history_file)

@@ -19,6 +19,8 @@ import click
 from aslrun.cli.cluster import cluster
 from aslrun.cli.common import UsageGroup, escape, fail, json_text, stderr_console
 from aslrun.cli.debug import debug
+from aslrun.cli.graph import graph
+from aslrun.cli.policy import policy
 from aslrun.cli.run import run
 from aslrun.cli.teststate import test_state
 from aslrun.cli.validate import validate
@@ -48,6 +50,8 @@ cli.add_command(validate)
 cli.add_command(test_state)
 cli.add_command(debug)
 cli.add_command(cluster)
+cli.add_command(graph)
+cli.add_command(policy)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,11 @@
 :class:`ExecutionOptions` as ``execution``. :meth:`ExecutionOptions.interpreter` builds the
 :class:`~aslrun.Interpreter`; an option that does not apply (``--jobs process`` with
 ``--eks-backend fake``) is an :class:`~aslrun.errors.InputError` (exit 2), never ignored.
+
+:func:`definition_options` declares where a command's definition comes from: the ``DEFINITION``
+argument, or ``--template FILE [--state-machine ID]``, or ``--cdk-out DIR [--stack NAME]``, with
+``--substitution KEY=VALUE`` and ``--substitutions FILE``; the command gets one
+:class:`DefinitionChoice` as ``definition`` and reads it with :meth:`DefinitionChoice.read`.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from aslrun.errors import InputError
 
 if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
+    from aslrun.source import Source
 
-__all__ = ["ExecutionOptions", "execution_options"]
+__all__ = ["DefinitionChoice", "ExecutionOptions", "definition_options", "execution_options"]
 
 _NAMES = ("clock", "seed", "no_history_limit", "mock_config", "test_case", "hybrid", "eks_backend",
           "eks_kubeconfig", "jobs")
@@ -145,6 +151,120 @@ def execution_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="How the local EKS runs Job containers: simulate (the default: nothing runs), process "
                           "(each container's command on this machine in its own process group, in bubblewrap when "
                           "installed) or docker."),
+    ]
+    for decorate in reversed(decorators):
+        wrapper = decorate(wrapper)
+    return wrapper
+
+
+# ---------------------------------------------------------------- where the definition comes from
+
+_SOURCE_NAMES = ("definition", "template", "state_machine", "cdk_out", "stack", "substitution", "substitutions_file")
+
+
+@dataclass(frozen=True)
+class DefinitionChoice:
+    """Where a command's definition comes from: a file, a template's state machine, or a cdk.out stack."""
+
+    path: Path | None = None
+    template: Path | None = None
+    state_machine: str | None = None
+    cdk_out: Path | None = None
+    stack: str | None = None
+    substitution: tuple[str, ...] = ()
+    substitutions_file: Path | None = None
+
+    def __str__(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        where = str(self.template or self.cdk_out)
+        if self.stack:
+            where += f"#{self.stack}"
+        return where + (f"#{self.state_machine}" if self.state_machine else "")
+
+    @staticmethod
+    def machine_name(source: Source) -> str:
+        """The state machine's default name: the template's name for it (or its logical id), else the file's stem."""
+        if source.template is not None:
+            return source.template.name
+        return source.path.stem if source.path is not None else "StateMachine"
+
+    def substitutions(self) -> dict[str, str]:
+        """``--substitutions FILE`` (a JSON or YAML mapping), overridden by each ``--substitution KEY=VALUE``."""
+        from aslrun.source import read_definition, substitution_text
+
+        found: dict[str, str] = {}
+        if self.substitutions_file is not None:
+            mapping = read_definition(self.substitutions_file, name=str(self.substitutions_file)).value
+            if not isinstance(mapping, dict):
+                raise InputError(f"--substitutions {self.substitutions_file}: expected a mapping of KEY: VALUE")
+            found.update(substitution_text(mapping))
+        for item in self.substitution:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise InputError(f"--substitution {item!r}: expected KEY=VALUE")
+            found[key] = value
+        return found
+
+    def read(self, **where: str) -> Source:
+        """The definition, read and substituted (a :class:`~aslrun.source.Source`); problems are AslrunErrors.
+
+        ``where`` (``account``, ``region``, ``partition``) places a template's fake ARNs
+        (default: :mod:`aslrun.defaults`); it does not change a definition file.
+        """
+        from aslrun.source import read_definition
+
+        if self.path is not None:
+            return read_definition(self.path, substitutions=self.substitutions())
+        from aslrun.templates import read_template_definition
+
+        return read_template_definition(self.template, self.state_machine, cdk_out=self.cdk_out, stack=self.stack,
+                                        substitutions=self.substitutions(), **where)
+
+
+def _check_choice(choice: DefinitionChoice) -> None:
+    ctx = click.get_current_context()
+    given = [flag for flag, value in (("DEFINITION", choice.path), ("--template", choice.template),
+                                      ("--cdk-out", choice.cdk_out)) if value is not None]
+    if not given:
+        param = next(p for p in ctx.command.params if p.name == "definition")
+        raise click.MissingParameter(ctx=ctx, param=param)
+    if len(given) > 1:
+        raise click.UsageError(f"give one of DEFINITION, --template and --cdk-out, not {' and '.join(given)}", ctx)
+    if choice.state_machine is not None and choice.path is not None:
+        raise click.UsageError("--state-machine picks a state machine of --template or --cdk-out", ctx)
+    if choice.stack is not None and choice.cdk_out is None:
+        raise click.UsageError("--stack picks a stack of --cdk-out DIR", ctx)
+
+
+def definition_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the DEFINITION argument and the template and substitution options; the command gets ``definition``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in _SOURCE_NAMES}
+        choice = DefinitionChoice(path=given["definition"], template=given["template"],
+                                  state_machine=given["state_machine"], cdk_out=given["cdk_out"],
+                                  stack=given["stack"], substitution=tuple(given["substitution"] or ()),
+                                  substitutions_file=given["substitutions_file"])
+        _check_choice(choice)
+        return command(*args, definition=choice, **kwargs)
+
+    path = click.Path(dir_okay=False, path_type=Path)
+    decorators = [
+        click.argument("definition", type=path, required=False, metavar="DEFINITION"),
+        click.option("--template", type=path, metavar="FILE",
+                     help="Take the definition out of this CloudFormation or SAM template (JSON or YAML)."),
+        click.option("--state-machine", metavar="LOGICAL_ID",
+                     help="The template's state machine to use (needed when it has several)."),
+        click.option("--cdk-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+                     help="Take the definition out of a synthesized CDK app (its cdk.out directory)."),
+        click.option("--stack", metavar="NAME", help="The stack of --cdk-out to read (needed when it has several)."),
+        click.option("--substitution", "substitution", multiple=True, metavar="KEY=VALUE",
+                     help="Replace ${KEY} in the definition with VALUE, as DefinitionSubstitutions do "
+                          "(repeatable; overrides the template's own)."),
+        click.option("--substitutions", "substitutions_file", type=path, metavar="FILE",
+                     help="Substitutions from a JSON or YAML mapping (--substitution overrides them)."),
     ]
     for decorate in reversed(decorators):
         wrapper = decorate(wrapper)

@@ -16,14 +16,14 @@ from typing import Any
 import click
 
 from aslrun.cli.common import check_writable, fail, json_text, read_json_option, stderr_console, write_history
-from aslrun.cli.options import ExecutionOptions, execution_options
+from aslrun.cli.options import DefinitionChoice, ExecutionOptions, definition_options, execution_options
 from aslrun.errors import AslrunError
 
 __all__ = ["run"]
 
 
 @click.command()
-@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@definition_options
 @click.option("--input", "input_", default="{}", show_default=True, metavar="JSON|@FILE|-",
               help="Execution input: inline JSON, @file, or - for stdin.")
 @click.option("--name", help="The state machine's name (default: the file's stem).")
@@ -36,10 +36,10 @@ __all__ = ["run"]
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view on stderr (errors only).")
 @execution_options
-def run(definition: Path, input_: str, name: str | None, execution_name: str | None, context_: str | None,
+def run(definition: DefinitionChoice, input_: str, name: str | None, execution_name: str | None, context_: str | None,
         as_json: bool, history_file: Path | None, show_variables: bool, quiet: bool,
         execution: ExecutionOptions) -> None:
-    """Run DEFINITION (JSON or YAML) and print its output.
+    """Run DEFINITION (JSON or YAML, or a template's state machine) and print its output.
 
     Ctrl-C or SIGTERM aborts the execution cleanly (status ABORTED, --history written, exit 1);
     a second one exits at once.
@@ -56,7 +56,8 @@ def run(definition: Path, input_: str, name: str | None, execution_name: str | N
         echo = view.notice if view is not None else _discard
         local = execution.backend in (None, "local")  # the local EKS is the default backend
         interpreter = execution.interpreter(options={"eks.local.echo": echo} if local else None)
-        machine = interpreter.load(definition, name=name)
+        source = definition.read()
+        machine = interpreter.load(source, name=name or definition.machine_name(source))
         interpreter.mock = execution.mock_test_case(machine.name)
         running = interpreter.start(machine, input_value, name=execution_name,
                                     listeners=[view] if view is not None else [], context=context_value)

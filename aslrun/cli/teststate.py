@@ -8,13 +8,12 @@ Prints the TestState response (``output``, ``error``, ``cause``, ``inspectionDat
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from aslrun.cli.common import fail, json_text, read_json_option
-from aslrun.cli.options import ExecutionOptions, execution_options
+from aslrun.cli.options import DefinitionChoice, ExecutionOptions, definition_options, execution_options
 from aslrun.errors import AslrunError, InputError
 
 __all__ = ["test_state"]
@@ -23,7 +22,7 @@ _EXIT = {"SUCCEEDED": 0, "CAUGHT_ERROR": 0, "FAILED": 1, "RETRIABLE": 1}
 
 
 @click.command("test-state")
-@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@definition_options
 @click.option("--state", "state_name", metavar="NAME",
               help="The state to test when DEFINITION is a whole state machine (nested states too).")
 @click.option("--input", "input_", default="{}", show_default=True, metavar="JSON|@FILE|-",
@@ -38,7 +37,7 @@ _EXIT = {"SUCCEEDED": 0, "CAUGHT_ERROR": 0, "FAILED": 1, "RETRIABLE": 1}
               help="Retries already made (stateConfiguration.retrierRetryCount).")
 @click.option("--name", help="The state machine's name in the context object (default: the file's stem).")
 @execution_options
-def test_state(definition: Path, state_name: str | None, input_: str, inspection_level: str, mock: str | None,
+def test_state(definition: DefinitionChoice, state_name: str | None, input_: str, inspection_level: str, mock: str | None,
                context_: str | None, variables: str | None, retrier_retry_count: int | None, name: str | None,
                execution: ExecutionOptions) -> None:
     """Run one state of DEFINITION as AWS's TestState API does and print its response.
@@ -52,11 +51,13 @@ def test_state(definition: Path, state_name: str | None, input_: str, inspection
         mock_value = read_json_option(mock, "mock") if mock is not None else None
         context_value = _object_option(context_, "context")
         variables_value = _object_option(variables, "variables")
+        source = definition.read()
+        name = name or definition.machine_name(source)
         with execution.interpreter() as interpreter:
             if execution.mock_config is not None or execution.test_case is not None:
-                interpreter.mock = execution.mock_test_case(name or definition.stem)
+                interpreter.mock = execution.mock_test_case(name)
             result = run_test_state(
-                definition, input_value, state_name=state_name, mock=mock_value, inspection_level=inspection_level,
+                source, input_value, state_name=state_name, mock=mock_value, inspection_level=inspection_level,
                 context=context_value, variables=variables_value, retrier_retry_count=retrier_retry_count,
                 interpreter=interpreter, name=name,
             )

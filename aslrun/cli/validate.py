@@ -8,25 +8,39 @@ from pathlib import Path
 import click
 
 from aslrun.cli.common import escape, fail, json_text, stderr_console
+from aslrun.cli.options import DefinitionChoice, definition_options
 from aslrun.errors import AslrunError, DefinitionError
 
 __all__ = ["validate"]
 
 
 @click.command()
-@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@definition_options
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnostics as JSON on stdout.")
-def validate(definition: Path, as_json: bool) -> None:
+@click.option(
+    "--type",
+    "machine_type",
+    type=click.Choice(["STANDARD", "EXPRESS"], case_sensitive=False),
+    default="STANDARD",
+    show_default=True,
+    help="The state machine's type; EXPRESS also refuses activities, '.sync' and '.waitForTaskToken'.",
+)
+def validate(definition: DefinitionChoice, as_json: bool, machine_type: str) -> None:
     """Check DEFINITION and print every problem; exit 2 when there is any."""
     from aslrun.cli.render import render_diagnostics
     from aslrun.errors import SourceError
-    from aslrun.source import read_definition
     from aslrun.validation import validate_definition
 
+    machine_type = machine_type.upper()
+    blank = definition.path is not None and _is_blank(definition.path)
     try:
-        source = read_definition(definition)
-        diagnostics = validate_definition(source.value)
-        if not any(d.severity == "ERROR" for d in diagnostics):
+        if blank:
+            # AWS answers an empty definition with SCHEMA_VALIDATION_FAILED, not a JSON syntax error.
+            diagnostics = validate_definition("", type=machine_type)
+        else:
+            source = definition.read()
+            diagnostics = validate_definition(source.value, type=machine_type)
+        if not blank and not any(d.severity == "ERROR" for d in diagnostics):
             from aslrun.parser import parse
 
             parse(source.value, validate=False, source_name=source.name)
@@ -48,3 +62,11 @@ def validate(definition: Path, as_json: bool) -> None:
     else:
         stderr_console().print(f"[green]✓[/green] {escape(str(definition))} is a valid state machine")
     sys.exit(2 if errors else 0)
+
+
+def _is_blank(path: Path) -> bool:
+    """An existing file holding nothing but white space (an unreadable one is left to read_definition)."""
+    try:
+        return path.is_file() and not path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return False

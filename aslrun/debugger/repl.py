@@ -119,9 +119,11 @@ COMMANDS: tuple[Command, ...] = (
             "iteration index it runs in.", "Looking"),
     Command("history", ("hist", "hi"), "history [N]", "the last N history events (10, or all)",
             "The execution history so far, as GetExecutionHistory records it.", "Looking"),
-    Command("graph", ("g",), "graph", "the state machine, this state marked",
+    Command("graph", ("g",), "graph [mermaid|dot]", "the state machine, this state marked",
             "Every state in definition order with its transitions; ▶ marks the current state, ● a breakpoint, "
-            "×n how often a state ran.", "Looking"),
+            "×n how often a state ran.\n"
+            "graph mermaid / graph dot print the picture aslrun graph draws (Mermaid or Graphviz DOT text), "
+            "with the current state highlighted and the states that ran coloured.", "Looking"),
     Command("help", ("h", "?"), "help [COMMAND]", "this list, or more about one command",
             "help COMMAND shows more about one command, with examples.", "Looking"),
 )
@@ -498,7 +500,17 @@ class Debugger(Session):
         render.render_history(self.console, events)
 
     def do_graph(self, arg: str) -> None:
-        render.render_graph(self.console, self, self.stop)
+        if arg.strip() in ("mermaid", "dot"):
+            from aslrun.graph import RunOverlay, to_dot, to_mermaid
+
+            current = self.stop.state.name if self.stop is not None else None
+            overlay = RunOverlay(visits=dict(self.visited), current=current)
+            draw = to_mermaid if arg.strip() == "mermaid" else to_dot
+            self.console.out(draw(self.machine, overlay), end="", highlight=False)
+        elif arg.strip():
+            raise CommandError(f"graph takes mermaid, dot or nothing, not {escape(arg.strip())!r}")
+        else:
+            render.render_graph(self.console, self, self.stop)
 
     # ------------------------------------------------------------ completion
 

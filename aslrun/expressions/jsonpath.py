@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Any
 from aslrun import defaults
 from aslrun.errors import StatesError
 from aslrun.expressions._limits import json_text
-from aslrun.expressions.jsonpath_errors import PathNotFound, PathSyntaxError, ResultPathMatchFailure
+from aslrun.expressions.jsonpath_errors import (
+    BareWordFilter,
+    PathNotFound,
+    PathSyntaxError,
+    ResultPathMatchFailure,
+)
 from aslrun.expressions.jsonpath_filter import MAX_FILTER_NESTING, compile_filter
 
 if TYPE_CHECKING:
@@ -112,12 +117,17 @@ def format_steps(steps: tuple[str | int, ...]) -> str:
 class JsonPath:
     """A compiled JSONPath. Build with :func:`compile_path`."""
 
-    __slots__ = ("text", "steps", "definite", "_simple", "function", "_merge")
+    __slots__ = ("text", "steps", "definite", "_simple", "function", "_merge", "problem")
 
-    def __init__(self, text: str, steps: tuple[Any, ...], function: str | None = None) -> None:
+    def __init__(
+        self, text: str, steps: tuple[Any, ...], function: str | None = None, problem: BareWordFilter | None = None
+    ) -> None:
         self.text = text
         self.steps = steps
         self.function = function
+        #: why Jayway could not compile this path although AWS accepts it in a definition
+        #: (a filter with an unquoted word); evaluating it fails with ``States.Runtime``
+        self.problem = problem
         simple = all(isinstance(s, (_Field, _Index)) for s in steps)
         self.definite = simple
         self._simple: tuple[str | int, ...] | None = (
@@ -142,6 +152,8 @@ class JsonPath:
 
     def evaluate(self, data: Any) -> Any:
         """The value the path selects: one node (definite) or a list of nodes."""
+        if self.problem is not None:
+            raise StatesError("States.Runtime", f"Invalid path '{self.text}' : {self.problem.jayway}")
         if self._simple is not None:
             value = _get_definite(data, self._simple)
         elif self._merge is not None:
@@ -384,6 +396,7 @@ class _Parser:
         self.text = text
         self.pos = 0
         self.cache = cache
+        self.problem: BareWordFilter | None = None
 
     def compile_path(self, text: str) -> JsonPath:
         """A path inside a filter, compiled (and cached) like the path around it."""
@@ -399,7 +412,9 @@ class _Parser:
         return self.pos >= len(self.text)
 
     def parse(self) -> JsonPath:
-        text = self.text
+        # Jayway's PathCompiler.compile trims the path first (CharacterIndex.trim), so AWS
+        # accepts "$$.Execution.Name " and reads it as "$$.Execution.Name".
+        text = self.text = self.text.strip()
         if not text.startswith("$"):
             raise self.error("a path must start with '$'")
         self.pos = 1
@@ -443,7 +458,7 @@ class _Parser:
                 steps.append(self.parse_bracket())
             else:
                 raise self.error(f"unexpected character {c!r}")
-        return JsonPath(text, tuple(steps), function)
+        return JsonPath(text, tuple(steps), function, self.problem)
 
     def parse_name(self) -> str:
         out: list[str] = []
@@ -577,7 +592,11 @@ class _Parser:
         self.pos = i + 1
         self.skip_ws()
         self.expect("]")
-        predicate = compile_filter(expr_text, self.text, start, self.compile_path)
+        try:
+            predicate = compile_filter(expr_text, self.text, start, self.compile_path)
+        except BareWordFilter as exc:
+            self.problem = self.problem or exc
+            return _Filter(lambda node, root: False, expr_text)
         return _Filter(predicate, expr_text)
 
 

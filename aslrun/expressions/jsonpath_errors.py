@@ -7,7 +7,7 @@ Their own module so that :mod:`aslrun.expressions.jsonpath` and
 
 from __future__ import annotations
 
-__all__ = ["PathNotFound", "PathSyntaxError", "ResultPathMatchFailure"]
+__all__ = ["BareWordFilter", "PathNotFound", "PathSyntaxError", "ResultPathMatchFailure"]
 
 
 class PathSyntaxError(ValueError):
@@ -31,3 +31,23 @@ class PathNotFound(LookupError):
 
 class ResultPathMatchFailure(ValueError):
     """A reference path cannot be set on the given document."""
+
+
+class BareWordFilter(PathSyntaxError):
+    """A filter compares with an unquoted word, ``[?(@.status==Failure)]``.
+
+    AWS accepts such a definition (public samples deploy it), but Jayway, the JSONPath engine
+    Step Functions runs, cannot compile the filter: ``FilterCompiler.readLiteral`` reads a
+    value that is not a quote, ``true``, ``false``, ``null``, ``{``, ``[`` or ``/`` as a
+    number, finds no digit, and ``new BigDecimal("")`` fails, which ``compile()`` rewords as
+    ``Failed to parse filter: <filter>, error on position: <n>, char: <c>``
+    (json-path/JsonPath ``internal/filter/FilterCompiler.java``). A state that evaluates the
+    path therefore fails at run time (aws-samples/aws-batch-runtime-monitoring pull request 7:
+    the missing quotes "would lead to failed states"). ``word`` is the unquoted word and
+    ``jayway`` Jayway's message.
+    """
+
+    def __init__(self, text: str, word: str, jayway: str) -> None:
+        super().__init__(f"the filter compares with the unquoted word {word!r}", text)
+        self.word = word
+        self.jayway = jayway

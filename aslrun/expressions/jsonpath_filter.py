@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from aslrun.expressions._limits import MAX_NUMBER_DIGITS
-from aslrun.expressions.jsonpath_errors import PathNotFound, PathSyntaxError
+from aslrun.expressions.jsonpath_errors import BareWordFilter, PathNotFound, PathSyntaxError
 
 __all__ = ["MAX_FILTER_NESTING", "compile_filter"]
 
@@ -29,7 +29,9 @@ def compile_filter(
 ) -> Callable[[Any, Any], bool]:
     """The predicate of filter ``expr`` (found at ``position`` in path ``whole``).
 
-    ``compile_path`` compiles the paths the filter reads; raises :class:`PathSyntaxError`.
+    ``compile_path`` compiles the paths the filter reads; raises :class:`PathSyntaxError`, and
+    :class:`BareWordFilter` (a subclass) for a filter that is otherwise well formed but compares
+    with an unquoted word, which Jayway cannot compile.
     """
     return _FilterParser(expr, whole, position, compile_path).parse()
 
@@ -43,6 +45,7 @@ _TOKEN = re.compile(
     | (?P<array>\[(?:[^\[\]'"]|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")*\])
     | (?P<op>==|!=|<=|>=|=~|<|>|&&|\|\||!|\(|\)|\bin\b|\bnin\b|\bsize\b|\bempty\b)
     | (?P<word>true|false|null)
+    | (?P<bare>[A-Za-z_][A-Za-z0-9_]*)
     )""",
     re.VERBOSE,
 )
@@ -63,12 +66,14 @@ class _FilterParser:
         self.tokens = self.tokenize(expr)
         self.i = 0
         self.depth = 0
+        self.bare: str | None = None  # the first unquoted word compared with
 
     def error(self, message: str) -> PathSyntaxError:
         return PathSyntaxError(f"invalid filter ({message})", self.whole, self.position)
 
     def tokenize(self, expr: str) -> list[tuple[str, str]]:
         tokens: list[tuple[str, str]] = []
+        self.offsets: list[int] = []
         pos = 0
         while pos < len(expr):
             if expr[pos:].strip() == "":
@@ -78,6 +83,7 @@ class _FilterParser:
                 raise self.error(f"unexpected text {expr[pos:]!r}")
             kind = m.lastgroup or ""
             tokens.append((kind, m.group(kind)))
+            self.offsets.append(m.start(kind))
             pos = m.end()
         return tokens
 
@@ -95,7 +101,18 @@ class _FilterParser:
         pred = self.parse_or()
         if self.peek() is not None:
             raise self.error(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        if self.bare is not None:
+            raise self.bare_word_error()
         return pred
+
+    def bare_word_error(self) -> BareWordFilter:
+        """Jayway's verdict on the first unquoted word (see :class:`BareWordFilter`)."""
+        index = next(i for i, tok in enumerate(self.tokens) if tok == ("bare", self.bare))
+        jayway_filter = f"[?({self.expr})]"
+        position = 3 + self.offsets[index]
+        message = (f"Failed to parse filter: {jayway_filter}, error on position: {position}, "
+                   f"char: {jayway_filter[position]}")
+        return BareWordFilter(self.whole, str(self.bare), message)
 
     # A chain of || or && is one flat predicate over a tuple (not closures nested once per
     # operand, which a long chain would turn into deep recursion when the filter runs).
@@ -155,6 +172,10 @@ class _FilterParser:
             return lambda n: lit
         if kind == "path":
             return self.path_getter(text)
+        if kind == "bare":
+            if self.bare is None:
+                self.bare = text
+            return lambda n: _MISSING
         if kind == "array":
             items = _parse_array_literal(text, self)
             return lambda n: items

@@ -11,8 +11,8 @@ Codes follow ``ValidateStateMachineDefinition`` where AWS has one:
 ``SCHEMA_VALIDATION_FAILED`` (shape, types, ranges, paths, intrinsic calls),
 ``MISSING_TRANSITION_TARGET`` (a dangling ``Next``/``Default``/``StartAt`` and
 states nothing reaches), ``MISSING_END_STATE`` and ``INVALID_JSONATA_EXPRESSION``.
-``DUPLICATE_STATE_NAME``, and the warnings ``UNKNOWN_ERROR_NAME`` and
-``LITERAL_DOLLAR_KEY``, are aslrun's own.
+``DUPLICATE_STATE_NAME``, and the warnings ``UNKNOWN_ERROR_NAME``,
+``LITERAL_DOLLAR_KEY`` and ``UNQUOTED_FILTER_WORD``, are aslrun's own.
 
 The checks avoid cascades: a state with an unknown ``Type`` is not checked field
 by field, a field the state does not support is reported once and not checked
@@ -70,6 +70,7 @@ from typing import Any
 
 from aslrun.errors import Diagnostic
 from aslrun.validation.fields import STATE_TYPES as STATE_TYPES
+from aslrun.validation.report import BARE_WORD_FILTER as BARE_WORD_FILTER
 from aslrun.validation.report import DUPLICATE_NAME as DUPLICATE_NAME
 from aslrun.validation.report import INVALID_JSONATA as INVALID_JSONATA
 from aslrun.validation.report import JSONATA as JSONATA
@@ -82,19 +83,28 @@ from aslrun.validation.report import UNKNOWN_ERROR_NAME as UNKNOWN_ERROR_NAME
 from aslrun.validation.report import Reporter, did_you_mean, join_pointer
 from aslrun.validation.walk import walk
 
-__all__ = ["Reporter", "did_you_mean", "join_pointer", "validate_definition"]
+__all__ = ["MACHINE_TYPES", "Reporter", "did_you_mean", "join_pointer", "validate_definition"]
 
 # STATE_TYPES and the diagnostic codes (SCHEMA, MISSING_TARGET, ...) are imported above
 # under their own names: the package has always had them at module level.
 
 
-def validate_definition(doc: Any) -> list[Diagnostic]:
+#: the state machine types ValidateStateMachineDefinition and CreateStateMachine take
+MACHINE_TYPES = ("STANDARD", "EXPRESS")
+
+
+def validate_definition(doc: Any, *, type: str = "STANDARD") -> list[Diagnostic]:  # noqa: A002 (AWS's name)
     """Every problem in a parsed definition, in document order, without duplicates.
 
     Returns an empty list for a valid definition. Diagnostics with severity
     ``ERROR`` make the definition invalid; ``WARNING`` ones point at likely mistakes
-    that AWS accepts.
+    that AWS accepts. ``type`` is the state machine's type, as ValidateStateMachineDefinition
+    takes it: ``EXPRESS`` also refuses activities and the ``.sync`` and ``.waitForTaskToken``
+    integration patterns. ``None`` or a blank string (an empty file) is
+    ``SCHEMA_VALIDATION_FAILED`` "Definition must be a valid JSON object", as AWS answers.
     """
-    reporter = Reporter(doc)
+    if type not in MACHINE_TYPES:
+        raise ValueError(f"type must be one of {', '.join(MACHINE_TYPES)}, not {type!r}")
+    reporter = Reporter(None if isinstance(doc, str) and not doc.strip() else doc, type)
     walk(reporter)
     return reporter.result()

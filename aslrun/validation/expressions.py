@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aslrun.validation.report import (
+    BARE_WORD_FILTER,
     INVALID_JSONATA,
     JSONPATH,
     LITERAL_KEY,
@@ -72,6 +73,7 @@ def path(
     kind = "Reference Path" if reference else "JSONPath"
     try:
         compiled = compile_value_path(value, allow_context=context, allow_variables=variables)
+        bare_word_filter(r, compiled.path, where, state)
     except PathSyntaxError as exc:
         hint = sentence(exc.reason)
         if not value.startswith("$"):
@@ -93,6 +95,29 @@ def path(
         )
 
 
+def bare_word_filter(r: Reporter, compiled: Any, where: str, state: str | None) -> None:
+    """A WARNING for a filter that compares with an unquoted word, ``[?(@.status==Failure)]``.
+
+    AWS accepts the definition (three public sample repositories deploy such a filter), so it
+    is no error; but Jayway cannot compile the filter (it reads the word as a number), so the
+    state fails with ``States.Runtime`` when it evaluates the path. See
+    :class:`aslrun.expressions.jsonpath_errors.BareWordFilter`.
+    """
+    problem = getattr(compiled, "problem", None)
+    if problem is None:
+        return
+    r.add(
+        BARE_WORD_FILTER,
+        f"The filter in \"{compiled.text}\" compares with the unquoted word {problem.word}: Step Functions "
+        "accepts the definition, but its JSONPath engine (Jayway) reads the word as a number and cannot "
+        "compile the filter, so the state fails with States.Runtime when it evaluates the path.",
+        where,
+        state,
+        f"Quote the word: '{problem.word}'.",
+        severity="WARNING",
+    )
+
+
 def path_or_intrinsic(
     r: Reporter, value: Any, key: str, where: str, state: str | None, *, reference: bool
 ) -> None:
@@ -103,8 +128,15 @@ def path_or_intrinsic(
         path(r, value, key, where, state, reference=reference)
 
 
-def intrinsic(r: Reporter, text: str, key: str, where: str, state: str | None) -> None:
-    """An intrinsic function call such as ``States.Format('{}', $.name)``."""
+def intrinsic(
+    r: Reporter, text: str, key: str, where: str, state: str | None, *, holder: str | None = None
+) -> None:
+    """An intrinsic function call such as ``States.Format('{}', $.name)``.
+
+    ``holder`` is the pointer of the object holding ``key`` in a payload template: AWS reports
+    an invalid escape inside the call's strings there (at ``/States/S/Parameters`` for
+    ``Parameters.a.$``), naming the field in the message, so aslrun does too.
+    """
     module = r.optional_module("aslrun.expressions.intrinsics")
     reason: str | None = None
     if module is not None:
@@ -115,6 +147,8 @@ def intrinsic(r: Reporter, text: str, key: str, where: str, state: str | None) -
     elif not _INTRINSIC_SHAPE.match(text):
         reason = "an intrinsic function call looks like States.Format('{}', $.name)"
     if reason is not None:
+        if holder is not None and "backslash" in reason:
+            where = holder
         hint = sentence(reason)
         if key.endswith(".$"):
             message = f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call"
@@ -155,7 +189,7 @@ def template(r: Reporter, value: Any, where: str, state: str | None) -> None:
         elif item.startswith("$"):
             _template_path(r, item, key, at, state)
         else:
-            intrinsic(r, item, key, at, state)
+            intrinsic(r, item, key, at, state, holder=where)
 
 
 def _template_path(r: Reporter, text: str, key: str, where: str, state: str | None) -> None:
@@ -163,7 +197,7 @@ def _template_path(r: Reporter, text: str, key: str, where: str, state: str | No
     from aslrun.expressions.jsonpath import PathSyntaxError
 
     try:
-        compile_value_path(text)
+        bare_word_filter(r, compile_value_path(text).path, where, state)
     except PathSyntaxError as exc:
         r.error(
             f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function "

@@ -31,6 +31,7 @@ from aslrun.validation.report import (
     is_jsonata,
     is_number,
     join_pointer,
+    placeholder_hint,
 )
 
 #: in the order AWS lists them in its message
@@ -214,7 +215,7 @@ def integer(
             f"Expected value of type {kind}, found {describe(value)}.",
             where,
             state,
-            f"Write '{key}' as a whole number, e.g. {max(minimum, 1)}.",
+            placeholder_hint(value, "a whole number") or f"Write '{key}' as a whole number, e.g. {max(minimum, 1)}.",
         )
         return
     _in_range(r, value, key, where, state, minimum, maximum)
@@ -241,7 +242,8 @@ def number(
         return
     if not is_number(value):
         kind = "[NUMBER] or a JSONata expression" if jsonata else "[NUMBER]"
-        r.error(f"Expected value of type {kind}, found {describe(value)}.", where, state)
+        r.error(f"Expected value of type {kind}, found {describe(value)}.", where, state,
+                placeholder_hint(value, "a number"))
         return
     _in_range(r, value, key, where, state, minimum, maximum)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ INVALID_JSONATA = "INVALID_JSONATA_EXPRESSION"
 UNSUPPORTED_JSONATA = "UNSUPPORTED_JSONATA_EXPRESSION"
 UNKNOWN_ERROR_NAME = "UNKNOWN_ERROR_NAME"
 LITERAL_KEY = "LITERAL_DOLLAR_KEY"
+BARE_WORD_FILTER = "UNQUOTED_FILTER_WORD"
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -39,6 +41,9 @@ MAX_NAME = 80
 
 #: ``obj.get(key, MISSING) is MISSING`` tells an absent field from one set to null
 MISSING: Any = object()
+
+#: a whole-value template placeholder, ``${Name}``, as SAM and CloudFormation substitute them
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_.:-]+)\}")
 
 
 # ---------------------------------------------------------------- wording and spelling
@@ -97,6 +102,20 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def placeholder_hint(value: Any, expected: str) -> str | None:
+    """The hint for a ``"${Name}"`` placeholder where ``expected`` (a number, a boolean) belongs, or None.
+
+    SAM's and CloudFormation's ``DefinitionSubstitutions`` replace ``${Name}`` before AWS sees the
+    definition; left as it is, the field holds a string, and the hint names the placeholder.
+    """
+    match = _PLACEHOLDER.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    name = match.group(1)
+    return (f"${{{name}}} is a placeholder that was never substituted: replace it with {expected} "
+            f"(as DefinitionSubstitutions would, e.g. --substitution {name}=...).")
 
 
 def is_int(value: Any) -> bool:
@@ -158,20 +177,23 @@ class Nested:
 class Reporter:
     """Collects the diagnostics of one definition, and what the walk learns for later checks.
 
-    ``doc`` is the definition (every key a string once the walk has begun), ``diags`` the
+    ``doc`` is the definition (every key a string once the walk has begun), ``machine_type``
+    ``STANDARD`` or ``EXPRESS`` (the Express-only rules apply to the latter), ``diags`` the
     diagnostics so far, ``machine_ql`` the machine's query language, ``scopes`` a
     :class:`Scope` for each ``States`` object walked, ``seen_names`` where each state name
     was first seen and ``name_scopes`` which ``States`` objects hold it.
     """
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, machine_type: str = "STANDARD") -> None:
         self.doc = doc
+        self.machine_type = machine_type
         self.diags: list[Diagnostic] = []
         self.machine_ql = JSONPATH
         self.scopes: list[Scope] = []
         self.seen_names: dict[str, str] = {}  # name -> pointer of its first state
         self.name_scopes: dict[str, list[str]] = {}  # name -> States pointers holding it
         self._modules: dict[str, Any] = {}
+        self._raised: frozenset[str] | None = None
 
     def add(
         self,
@@ -192,7 +214,15 @@ class Reporter:
     def type_error(
         self, expected: str, value: Any, ptr: str, state: str | None, hint: str | None = None
     ) -> None:
-        """Report a value of the wrong JSON type, e.g. ``expected="STRING"``."""
+        """Report a value of the wrong JSON type, e.g. ``expected="STRING"``.
+
+        A string that is a template placeholder, ``"${ReminderTimeout}"`` (SAM's and CloudFormation's
+        ``DefinitionSubstitutions``), where a number or boolean belongs gets a hint naming it: it is
+        valid only once substituted.
+        """
+        wanted = {"BOOLEAN": "true or false", "INTEGER": "a whole number", "NUMBER": "a number"}
+        if expected in wanted:
+            hint = placeholder_hint(value, wanted[expected]) or hint
         self.error(f"Expected value of type [{expected}], found {describe(value)}.", ptr, state, hint)
 
     def optional_module(self, name: str) -> Any:
@@ -205,6 +235,23 @@ class Reporter:
                     raise
                 self._modules[name] = None
         return self._modules[name]
+
+    def raised_errors(self) -> frozenset[str]:
+        """The error names the definition's own Fail states raise (their literal ``Error``), anywhere
+        in the machine, Parallel branches and Map processors included."""
+        if self._raised is None:
+            found: set[str] = set()
+            stack = [self.doc]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, dict):
+                    if node.get("Type") == "Fail" and isinstance(node.get("Error"), str):
+                        found.add(node["Error"])
+                    stack.extend(node.values())
+                elif isinstance(node, list):
+                    stack.extend(node)
+            self._raised = frozenset(found)
+        return self._raised
 
     def result(self) -> list[Diagnostic]:
         """The diagnostics in document order of their locations, each once."""

@@ -62,6 +62,43 @@ def check_task(r: Reporter, f: dict[str, Any], at: StateAt) -> None:
         )
     if "Credentials" in f:
         _credentials(r, f["Credentials"], join_pointer(ptr, "Credentials"), name, lang)
+    if r.machine_type == "EXPRESS" and isinstance(f.get("Resource"), str):
+        _express_resource(r, f["Resource"], join_pointer(ptr, "Resource"), name)
+
+
+#: what an EXPRESS machine's Task may not use, with AWS's message (recorded from
+#: CreateStateMachine and ValidateStateMachineDefinition: SCHEMA_VALIDATION_FAILED at
+#: /States/<state>/Resource; AWS ends the '.sync' and '.waitForTaskToken' ones with a space)
+_EXPRESS_REFUSES = {
+    "activity": "Express state machine does not support Activity ARN",
+    ".sync": "Express state machine does not support '.sync' service integration",
+    ".waitForTaskToken": "Express state machine does not support '.waitForTaskToken' service integration",
+}
+
+
+def _express_resource(r: Reporter, resource: str, where: str, name: str) -> None:
+    """Express workflows run neither activities nor the '.sync' and '.waitForTaskToken' patterns
+    (Step Functions developer guide, "Standard vs. Express workflows")."""
+    from aslrun.integrations.arn import parse_resource
+
+    parsed = parse_resource(resource)
+    if parsed.kind == "activity":
+        key = "activity"
+    elif parsed.pattern.startswith(".sync"):
+        key = ".sync"
+    elif parsed.pattern == ".waitForTaskToken":
+        key = ".waitForTaskToken"
+    else:
+        return
+    r.error(
+        _EXPRESS_REFUSES[key] + ".",
+        where,
+        name,
+        "Make the state machine STANDARD, or call the service without the integration pattern "
+        "(request/response) in an EXPRESS one."
+        if key != "activity"
+        else "Make the state machine STANDARD, or replace the activity with a Lambda function or service call.",
+    )
 
 
 def _credentials(r: Reporter, creds: Any, where: str, name: str, lang: str) -> None:

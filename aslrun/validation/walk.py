@@ -55,8 +55,10 @@ def walk(r: Reporter) -> None:
     """Check the whole of ``r.doc``; the diagnostics are left in ``r``."""
     r.doc = doc = _string_keys(r, r.doc, "/")
     if not isinstance(doc, dict):
+        # AWS: an empty definition is SCHEMA_VALIDATION_FAILED "Definition must be a valid JSON object".
         r.error(
-            f"Definition must be a valid JSON object, found {describe(doc)}.",
+            "Definition must be a valid JSON object"
+            + ("." if doc is None else f", found {describe(doc)}."),
             "/",
             None,
             'Start from {"StartAt": "First", "States": {"First": {"Type": "Pass", "End": true}}}.',
