@@ -42,11 +42,15 @@ def run(definition: _Any, input: _Any = None, *, name: str | None = None, **sett
         return interpreter.run(definition, input, name=name)
 
 
-def validate(source: _Any) -> list[Diagnostic]:
-    """Every problem in a definition (dict, JSON/YAML text or path), without raising for them."""
+def validate(source: _Any, *, type: str = "STANDARD") -> list[Diagnostic]:
+    """Every problem in a definition (dict, JSON/YAML text or path), without raising for them.
+
+    ``type="EXPRESS"`` also applies the rules of Express state machines (no ``.sync``, no
+    ``.waitForTaskToken``, no activities), as ``ValidateStateMachineDefinition`` does.
+    """
     from aslrun.source import read_definition
 
-    return _validate_definition(read_definition(source).value)
+    return _validate_definition(read_definition(source).value, type=type)
 
 
 __all__ = [

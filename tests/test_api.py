@@ -261,3 +261,11 @@ def test_seeded_runs_are_reproducible() -> None:
     second = aslrun.run(definition, {}, clock="virtual", load_plugins=False, seed=7)
     assert first.output == second.output
     assert first.name == second.name
+
+
+def test_validate_applies_the_express_rules_on_request() -> None:
+    machine = {"StartAt": "Wait", "States": {"Wait": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True}}}
+    assert aslrun.validate(machine) == []
+    (problem,) = aslrun.validate(machine, type="EXPRESS")
+    assert (problem.code, problem.location) == ("SCHEMA_VALIDATION_FAILED", "/States/Wait/Resource")

@@ -206,3 +206,25 @@ def test_the_debugger_graph_command_prints_mermaid(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "flowchart TD" in result.output
     assert re.search(r"^  class \w+ current$", result.output, re.M)
+
+
+def test_graph_and_policy_take_the_definition_out_of_a_template(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aslrun.cli.main import cli
+
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {FunctionName: work}\n"
+        "  Machine:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "      DefinitionSubstitutions: {FnArn: !GetAtt Fn.Arn}\n"
+        "      Definition:\n        StartAt: Call\n        States:\n"
+        "          Call: {Type: Task, Resource: '${FnArn}', End: true}\n", encoding="utf-8")
+    runner = CliRunner()
+    drawn = runner.invoke(cli, ["graph", "--template", str(template)])
+    assert drawn.exit_code == 0, drawn.output
+    assert "Call" in drawn.stdout
+    granted = runner.invoke(cli, ["policy", "--template", str(template), "--account", "123456789012"])
+    assert granted.exit_code == 0, granted.output
+    assert "arn:aws:lambda:us-east-1:123456789012:function:work" in granted.stdout

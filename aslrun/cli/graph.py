@@ -13,21 +13,22 @@ from pathlib import Path
 import click
 
 from aslrun.cli.common import fail, stderr_console
+from aslrun.cli.options import DefinitionChoice, definition_options
 from aslrun.errors import AslrunError
 
 __all__ = ["graph"]
 
 
 @click.command()
-@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@definition_options
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid",
               show_default=True, help="Mermaid or DOT text, or a picture drawn by Graphviz's dot (SVG, PNG).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (PNG needs one).")
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Colour the run recorded in this file (aslrun run --history): its path, failed state, counts.")
-@click.option("--name", help="The state machine's name (default: the file's stem).")
-def graph(definition: Path, fmt: str, output: Path | None, history_file: Path | None, name: str | None) -> None:
+@click.option("--name", help="The state machine's name (default: the template's name for it, else the file's stem).")
+def graph(definition: DefinitionChoice, fmt: str, output: Path | None, history_file: Path | None, name: str | None) -> None:
     """Draw DEFINITION as the Step Functions console does.
 
     Choice edges carry their rule, Catch edges are dashed and carry their errors, Retry is noted on
@@ -35,13 +36,13 @@ def graph(definition: Path, fmt: str, output: Path | None, history_file: Path | 
     """
     from aslrun.graph import overlay_from_history, render, to_dot, to_mermaid
     from aslrun.parser import parse
-    from aslrun.source import read_definition, read_input_file
+    from aslrun.source import read_input_file
 
     try:
         if fmt == "png" and output is None:
             raise AslrunError("--format png writes binary data: give --output FILE")
-        source = read_definition(definition)
-        machine = parse(source.value, name=name or definition.stem, source_name=source.name)
+        source = definition.read()
+        machine = parse(source.value, name=name or definition.machine_name(source), source_name=source.name)
         overlay = overlay_from_history(read_input_file(history_file, "history")) if history_file else None
         if fmt == "mermaid":
             data = to_mermaid(machine, overlay).encode("utf-8")

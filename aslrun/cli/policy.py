@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import click
 
 from aslrun import defaults
 from aslrun.cli.common import escape, fail, json_text, stderr_console
+from aslrun.cli.options import DefinitionChoice, definition_options
 from aslrun.errors import AslrunError
 
 __all__ = ["policy"]
 
 
 @click.command()
-@click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+@definition_options
 @click.option("--region", default=defaults.REGION, show_default=True, help="The state machine's region.")
 @click.option("--account", default=defaults.ACCOUNT_ID, show_default=True, help="The state machine's account.")
 @click.option("--partition", default=defaults.PARTITION, show_default=True,
               help="The ARN partition (aws, aws-cn, aws-us-gov).")
-@click.option("--name", help="The state machine's name, for its own ARN (default: the file's stem).")
+@click.option("--name", help="The state machine's name, for its own ARN (default: the template's name for it, else the file's stem).")
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True,
               help="The policy document's format.")
-def policy(definition: Path, region: str, account: str, partition: str, name: str | None, fmt: str) -> None:
+def policy(definition: DefinitionChoice, region: str, account: str, partition: str, name: str | None, fmt: str) -> None:
     """Print the IAM policy DEFINITION's execution role needs.
 
     Resources are narrowed to what the definition names; a value taken from a path or a JSONata
@@ -37,11 +37,10 @@ def policy(definition: Path, region: str, account: str, partition: str, name: st
     """
     from aslrun.iam import policy_for
     from aslrun.parser import parse
-    from aslrun.source import read_definition
 
     try:
-        source = read_definition(definition)
-        machine = parse(source.value, name=name or definition.stem, source_name=source.name)
+        source = definition.read(region=region, account=account, partition=partition)
+        machine = parse(source.value, name=name or definition.machine_name(source), source_name=source.name)
         result = policy_for(machine, region=region, account=account, partition=partition)
     except AslrunError as exc:
         fail(exc)
