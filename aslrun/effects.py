@@ -13,6 +13,7 @@ result, or throws a :class:`~aslrun.errors.StatesError` into the generator):
 * :class:`Now` — the current time of the execution's clock (a datetime).
 * :class:`Blocking` — run a blocking call on a worker thread (integrations doing I/O).
 * :class:`Progress` — tell listeners how long work is going (not recorded in the history).
+* :class:`AwaitCallback` — wait until a ``.waitForTaskToken`` Task's token is answered.
 * :class:`Stage` — a data-flow step, when inspection is on; the reply may edit the value.
 
 Nothing here does I/O; :mod:`aslrun.execution` performs the effects.
@@ -26,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "Aborted",
+    "AwaitCallback",
     "Blocking",
     "Cancel",
     "CheckTask",
@@ -103,6 +105,26 @@ class TaskReply:
 
     result: Any
     events: Sequence[tuple[str, str | None, Mapping[str, Any] | None]] = field(default_factory=list)
+    #: for a ``.waitForTaskToken`` resource: ``result`` is what the service call returned (recorded in
+    #: ``TaskSubmitted``), and the Task now waits for its token to be answered (:class:`AwaitCallback`)
+    callback: bool = False
+
+
+@dataclass(slots=True)
+class AwaitCallback:
+    """Wait until the Task's token is answered (``SendTaskSuccess``/``SendTaskFailure``).
+
+    The driver sends back a :class:`TaskReply` with the answer's output or throws its failure in.
+    ``heartbeat_seconds``: the wait fails with ``States.Timeout`` (a missed heartbeat, which
+    ``States.HeartbeatTimeout`` also matches) when that long passes without ``SendTaskHeartbeat``;
+    ``timeout_seconds``: with ``States.Timeout`` when that long has passed since the wait began.
+    """
+
+    token: str
+    state_name: str
+    heartbeat_seconds: int | None = None
+    timeout_seconds: int | None = None
+    scope: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ failure (``States.TaskFailed``, ``States.Runtime``, a Fail state's error, ...) i
     ├── InputError                   an execution input or option value is unusable
     ├── MockConfigError              a mock configuration file is invalid
     ├── IntegrationError             an integration plugin could not be loaded
+    ├── TaskTokenError               SendTaskSuccess/Failure/Heartbeat for a token no Task waits on
     └── ExecutionFailed              raised on request for a failed execution
 
     StatesError                      internal: an ASL error travelling through the
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aslrun.execution import ExecutionResult
+    from aslrun.result import ExecutionResult
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,18 @@ class MockConfigError(AslrunError):
 
 class IntegrationError(AslrunError):
     """An integration plugin could not be loaded or registered."""
+
+
+class TaskTokenError(AslrunError):
+    """An answer for a task token that no Task waits on.
+
+    ``code`` is the Step Functions API's error for it: ``InvalidToken`` (not a token aslrun issued)
+    or ``TaskDoesNotExist`` (the Task is over: answered, timed out, or its execution ended).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ExecutionFailed(AslrunError):

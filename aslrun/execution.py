@@ -2,7 +2,7 @@
 
 The driver is a small cooperative scheduler. Each run (the execution, a Parallel
 branch, a Map iteration, a running integration) is a generator with a
-:class:`_Run` record. A run goes until it blocks — on a sleep, on children, on an
+:class:`Run` record. A run goes until it blocks — on a sleep, on children, on an
 integration working in the background — and then the next ready run goes.
 With a virtual clock, when nothing is ready the clock jumps to the next wake-up
 time, so Waits and retry backoffs take no real time but keep their order.
@@ -16,13 +16,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
+from aslrun.callbacks import CallbackWait, CallbackWaits
 from aslrun.clock import Clock, to_datetime
 from aslrun.effects import (
     Aborted,
+    AwaitCallback,
     Blocking,
     Cancel,
     CheckTask,
@@ -38,13 +39,14 @@ from aslrun.effects import (
     WaitAny,
 )
 from aslrun.engine import Engine, ExecutionTimedOut, Outcome
-from aslrun.errors import ExecutionFailed, StatesError
-from aslrun.history import history_to_json
+from aslrun.errors import StatesError, TaskTokenError
 from aslrun.integrations.arn import parse_resource
 from aslrun.integrations.base import TaskRequest
 from aslrun.integrations.mock import NOT_MOCKED
 from aslrun.integrations.services import check_service_parameters
 from aslrun.policy import Halt, Policy
+from aslrun.result import ExecutionResult
+from aslrun.scheduling import CallbackTimer, Deadline, Run
 
 if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
@@ -54,74 +56,6 @@ __all__ = ["Execution", "ExecutionResult", "Listener"]
 
 #: a listener gets every event as it is recorded
 Listener = Callable[["Execution", Event], None]
-
-
-@dataclass
-class ExecutionResult:
-    """How an execution ended, with its full history."""
-
-    status: str
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    name: str = ""
-    execution_arn: str = ""
-    state_machine_arn: str = ""
-    start_time: float = 0.0
-    stop_time: float = 0.0
-    events: list[Event] = field(default_factory=list, repr=False)
-    variables: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "SUCCEEDED"
-
-    @property
-    def history(self) -> list[dict[str, Any]]:
-        """The history as ``GetExecutionHistory`` shows it (payloads as JSON text)."""
-        return history_to_json(self.events)
-
-    def history_values(self) -> list[dict[str, Any]]:
-        """The history with payloads as JSON values (easier to assert on)."""
-        return history_to_json(self.events, parsed=True)
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"status": "SUCCEEDED", "output": ...}`` or ``{"status": ..., "error": ..., "cause": ...}``."""
-        if self.status == "SUCCEEDED":
-            return {"status": self.status, "output": self.output}
-        return {"status": self.status, "error": self.error, "cause": self.cause}
-
-    def raise_for_status(self) -> ExecutionResult:
-        """Raise :class:`~aslrun.errors.ExecutionFailed` unless the execution succeeded."""
-        if not self.succeeded:
-            raise ExecutionFailed(self)
-        return self
-
-
-class _Run:
-    """Scheduler record for one generator."""
-
-    __slots__ = ("gen", "done", "outcome", "started", "waiting_on", "send", "throw", "seq", "parent",
-                 "cancelled", "label", "finished_seq", "resume", "remote", "scope")
-
-    def __init__(self, gen: Generator[Any, Any, Any], label: str = "", parent: _Run | None = None) -> None:
-        self.gen = gen
-        self.done = False
-        self.outcome: ChildOutcome | None = None
-        self.started = False
-        self.waiting_on: list[_Run] | None = None
-        self.send: Any = None
-        self.throw: BaseException | None = None
-        self.parent = parent
-        self.cancelled = False
-        self.label = label
-        self.finished_seq = 0
-        #: a run to resume with this run's result (an integration generator's Task)
-        self.resume: _Run | None = None
-        #: an integration talking to a real remote system: its sleeps take real time, whatever the clock
-        self.remote = False
-        #: where it is, for Progress notes: the scope of its last event (an integration run: its Task's)
-        self.scope: tuple[Any, ...] = ()
 
 
 class Execution:
@@ -157,21 +91,23 @@ class Execution:
         self.child_events: dict[Any, list[Event]] = {}
         self.result: ExecutionResult | None = None
         self._ids = 0
-        self._ready: deque[_Run] = deque()
+        self._ready: deque[Run] = deque()
         self._timers: list[tuple[float, int, Any]] = []
         self._seq = itertools.count()
         self._finish_seq = itertools.count(1)
-        self._root: _Run | None = None
+        self._root: Run | None = None
         self._abort_requested: type[Aborted] | None = None
         self._wake = threading.Event()
         self._invocations: dict[str, int] = {}
         self._background: int = 0
         self._lock = threading.Lock()
-        self._completed: deque[tuple[_Run, Any, BaseException | None]] = deque()
+        self._completed: deque[tuple[Run, Any, BaseException | None]] = deque()
         self._pool: Any = None
         self._event_cap = history_limit if history_limit is not None else float("inf")
         #: integrations this execution invoked (by id), closed when the interpreter has no run left
         self._used: dict[int, Any] = {}
+        #: Tasks waiting for their token to be answered
+        self._callbacks = CallbackWaits()
         #: set when the run is over: real waits on worker threads end at once
         self._stopping = threading.Event()
 
@@ -198,6 +134,24 @@ class Execution:
             threading.Thread(target=self._wake.set, name="aslrun-abort", daemon=True).start()
         else:
             self._wake.set()
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        """Answer a waiting ``.waitForTaskToken`` Task: it succeeds with ``output`` (any thread).
+
+        :raises TaskTokenError: no Task of this execution waits on ``token``.
+        """
+        self._answer(token, TaskReply(output), None)
+
+    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
+        """Answer a waiting Task with a failure: its Retry and Catch see ``error`` and ``cause`` (any thread)."""
+        self._answer(token, None, StatesError(error, cause))
+
+    def send_task_heartbeat(self, token: str) -> None:
+        """Tell a waiting Task its work goes on: its ``HeartbeatSeconds`` start again (any thread)."""
+        wait = self._callbacks.get(token)
+        if wait is None:
+            raise TaskTokenError("TaskDoesNotExist", f"no Task of execution {self.name} waits on this token")
+        wait.last_beat = self.clock.time()
 
     def run(self) -> ExecutionResult:
         """Run to the end and return the result."""
@@ -231,7 +185,7 @@ class Execution:
         if self._root is not None:
             raise RuntimeError("an execution runs once")
         gen = self._root_gen if self._root_gen is not None else self.engine.run(self.input)
-        root = _Run(gen, "execution")
+        root = Run(gen, "execution")
         self._root = root
         if self.policy.deadline:
             # A Standard execution may run for one year at most, whatever the definition says.
@@ -257,6 +211,8 @@ class Execution:
         :class:`RuntimeWarning` naming it rather than left to hold the process open unnoticed.
         """
         self._stopping.set()
+        for wait in self._callbacks.take_all():
+            self.interpreter.forget_token(wait.token)
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -311,7 +267,10 @@ class Execution:
                 if run is _TIMEOUT:
                     self._abort_root(ExecutionTimedOut)
                     continue
-                if isinstance(run, _Deadline):
+                if isinstance(run, CallbackTimer):
+                    self._callback_timer(run)
+                    continue
+                if isinstance(run, Deadline):
                     self._task_timed_out(run)
                     continue
                 if run.done or run.cancelled or run.waiting_on is not _SLEEPING:
@@ -326,7 +285,7 @@ class Execution:
                 continue
             raise RuntimeError("aslrun internal error: every run is blocked and nothing can wake them")
 
-    def _start_blocking(self, run: _Run, item: Blocking) -> None:
+    def _start_blocking(self, run: Run, item: Blocking) -> None:
         """Run ``item.fn`` on a worker thread; the run resumes when it returns."""
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -342,7 +301,7 @@ class Execution:
 
         self._pool.submit(item.fn, *item.args).add_done_callback(done)
 
-    def _progress(self, item: Progress, run: _Run | None = None, **extra: Any) -> None:
+    def _progress(self, item: Progress, run: Run | None = None, **extra: Any) -> None:
         scope = item.scope or (run.scope if run is not None else ())
         note = Event("Progress", None, {"message": item.message, **extra}, 0, scope)
         note.timestamp = self.clock.time()
@@ -399,7 +358,7 @@ class Execution:
         for listener in self.listeners:
             listener(self, event)
 
-    def _finish(self, run: _Run, outcome: ChildOutcome) -> None:
+    def _finish(self, run: Run, outcome: ChildOutcome) -> None:
         run.done = True
         run.outcome = outcome
         run.finished_seq = next(self._finish_seq)
@@ -423,7 +382,7 @@ class Execution:
             parent.send = run
             self._ready.append(parent)
 
-    def _step(self, run: _Run) -> None:
+    def _step(self, run: Run) -> None:
         """Resume ``run`` and perform what it yields until it blocks or ends."""
         gen = run.gen
         send, exc = run.send, run.throw
@@ -461,7 +420,7 @@ class Execution:
                 return
             send, exc = answer
 
-    def _perform(self, run: _Run, item: Any, unwinding: bool) -> Any:
+    def _perform(self, run: Run, item: Any, unwinding: bool) -> Any:
         """Perform one effect of ``run``: ``(value to send, exception to throw)``, or ``_BLOCKED``.
 
         This is the one place effects are performed (a live run's history events excepted: :meth:`_step`
@@ -518,11 +477,13 @@ class Execution:
                 return min(finished, key=lambda h: h.finished_seq), None
             run.waiting_on = list(item.handles)
             return _BLOCKED
+        if kind is AwaitCallback:
+            return self._await_callback(run, item)
         if kind is CheckTask:
             return None, self._check_task(item)
         return None, TypeError(f"aslrun internal error: the engine yielded {item!r}")
 
-    def _sleep(self, run: _Run, item: Sleep) -> Any:
+    def _sleep(self, run: Run, item: Sleep) -> Any:
         """The only place aslrun paces time: a timer on the execution's clock (real or virtual)."""
         if item.reason == "retry" and self.listeners:
             self._progress(Progress(f"retrying in {item.seconds:g} s"), run, retryIn=item.seconds)
@@ -534,8 +495,8 @@ class Execution:
         heapq.heappush(self._timers, (self.clock.time() + item.seconds, next(self._seq), run))
         return _BLOCKED
 
-    def _spawn(self, run: _Run, item: Spawn) -> _Run:
-        child = _Run(item.run, item.label, run)
+    def _spawn(self, run: Run, item: Spawn) -> Run:
+        child = Run(item.run, item.label, run)
         if not self.policy.runs(self, item):
             # The policy answers for the child (a mocked Map or Parallel): it ends at once, with no value.
             item.run.close()
@@ -548,8 +509,11 @@ class Execution:
 
     # ------------------------------------------------------------ cancelling
 
-    def _stop_integration(self, run: _Run) -> None:
+    def _stop_integration(self, run: Run) -> None:
         """A Task run is going away: let the integration working for it clean up (delete its Job...)."""
+        for wait in self._callbacks.take_run(run):
+            self._background -= 1
+            self.interpreter.forget_token(wait.token)
         waiting = run.waiting_on
         if isinstance(waiting, list):
             for sub in waiting:
@@ -557,7 +521,7 @@ class Execution:
                     sub.resume = None
                     self._cancel(sub)
 
-    def _cancel(self, run: _Run, silent: bool = False) -> None:
+    def _cancel(self, run: Run, silent: bool = False) -> None:
         if run.done:
             return
         self._stop_integration(run)
@@ -569,7 +533,7 @@ class Execution:
             return
         self._unwind(run, Aborted())
 
-    def _unwind(self, run: _Run, exc: BaseException | None) -> Any:
+    def _unwind(self, run: Run, exc: BaseException | None) -> Any:
         """Throw ``exc`` into a run and finish it synchronously (events and nested cancels only)."""
         self._stop_integration(run)
         gen = run.gen
@@ -588,7 +552,52 @@ class Execution:
                 return None
             send, exc = self._perform(run, item, True)
 
-    def _task_timed_out(self, deadline: _Deadline) -> None:
+    def _await_callback(self, run: Run, item: AwaitCallback) -> Any:
+        """Park ``run`` until its token is answered or its heartbeat or timeout runs out."""
+        now = self.clock.time()
+        wait = CallbackWait(item.token, run, item.state_name, item.heartbeat_seconds, now)
+        self._callbacks.add(wait)
+        self.interpreter.remember_token(item.token, self)
+        run.waiting_on = _CALLBACK
+        # An answer comes from another thread, like a background call's result: a virtual clock waits for it.
+        self._background += 1
+        for seconds, heartbeat in ((item.timeout_seconds, False), (item.heartbeat_seconds, True)):
+            if seconds:
+                moment = now + min(seconds, defaults.MAX_RETRY_DELAY_SECONDS)
+                heapq.heappush(self._timers, (moment, next(self._seq), CallbackTimer(wait, heartbeat)))
+        self._progress(Progress(f"waiting for SendTaskSuccess or SendTaskFailure with task token {item.token}",
+                                item.scope), run, taskToken=item.token)
+        return _BLOCKED
+
+    def _answer(self, token: str, value: Any, exc: BaseException | None) -> None:
+        wait = self._callbacks.take(token)
+        if wait is None:
+            raise TaskTokenError("TaskDoesNotExist", f"no Task of execution {self.name} waits on this token")
+        self.interpreter.forget_token(token)
+        self._completed.append((wait.run, value, exc))
+        self._wake.set()
+
+    def _callback_timer(self, timer: CallbackTimer) -> None:
+        """A waiting Task's TimeoutSeconds, or its HeartbeatSeconds since the last heartbeat, passed."""
+        wait = timer.wait
+        if self._callbacks.get(wait.token) is not wait:
+            return  # answered already
+        if timer.heartbeat and wait.heartbeat:
+            due = wait.last_beat + wait.heartbeat
+            if self.clock.time() < due:  # a heartbeat came: look again when the new period ends
+                heapq.heappush(self._timers, (due, next(self._seq), timer))
+                return
+        if self._callbacks.take(wait.token) is not wait:
+            return
+        self.interpreter.forget_token(wait.token)
+        self._background -= 1
+        run = wait.run
+        run.waiting_on = None
+        run.send, run.throw = None, StatesError(
+            "States.Timeout", None, extra={"event": "TaskTimedOut", "heartbeat": timer.heartbeat})
+        self._ready.append(run)
+
+    def _task_timed_out(self, deadline: Deadline) -> None:
         """A Task's TimeoutSeconds passed while its integration was still working."""
         sub, task = deadline.sub, deadline.task
         if sub.done or task.done or task.cancelled:
@@ -659,7 +668,7 @@ class Execution:
             return None
         return None
 
-    def _invoke(self, run: _Run, item: Invoke) -> Any:
+    def _invoke(self, run: Run, item: Invoke) -> Any:
         """Answer a Task: the policy, then the MockConfigFile test case, then the integration."""
         try:
             reply = self.policy.answer(self, item)
@@ -719,7 +728,7 @@ class Execution:
             return StatesError("States.TaskFailed", f"The {integration.name} integration raised "
                                                     f"{type(exc).__name__}: {exc}")
         if isinstance(reply, Generator):
-            sub = _Run(_as_reply(reply), f"{item.state_name}:invoke", None)
+            sub = Run(_as_reply(reply), f"{item.state_name}:invoke", None)
             sub.resume = run
             sub.remote = bool(getattr(integration, "remote", False))
             sub.scope = item.scope
@@ -729,7 +738,7 @@ class Execution:
             if limits:
                 # No integration sends heartbeats yet, so a heartbeat limit acts as a deadline too.
                 heartbeat = bool(item.heartbeat_seconds) and min(limits) == item.heartbeat_seconds
-                deadline = _Deadline(sub, run, heartbeat)
+                deadline = Deadline(sub, run, heartbeat)
                 # A limit past the longest execution changes nothing: saturate rather than overflow a float.
                 limit = min(min(limits), defaults.MAX_RETRY_DELAY_SECONDS)
                 heapq.heappush(self._timers, (self.clock.time() + limit, next(self._seq), deadline))
@@ -746,17 +755,6 @@ def root_variables(engine: Engine) -> dict[str, Any]:
     return getattr(engine, "root_variables", {}) or {}
 
 
-class _Deadline:
-    """A timer entry: the Task run ``task`` times out unless ``sub`` (its integration) finishes first."""
-
-    __slots__ = ("sub", "task", "heartbeat")
-
-    def __init__(self, sub: _Run, task: _Run, heartbeat: bool = False) -> None:
-        self.sub = sub
-        self.task = task
-        self.heartbeat = heartbeat
-
-
 class _Marker:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -770,4 +768,5 @@ _BLOCKED = _Marker("BLOCKED")
 _GO_ON = (None, None)
 _BLOCKING: Any = _Marker("BLOCKING")
 _SLEEPING: Any = _Marker("SLEEPING")
+_CALLBACK: Any = _Marker("CALLBACK")
 _TIMEOUT: Any = _Marker("TIMEOUT")

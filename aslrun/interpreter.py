@@ -18,7 +18,7 @@ from aslrun import defaults
 from aslrun.clock import Clock, SystemClock, VirtualClock
 from aslrun.context import ContextFactory
 from aslrun.engine import Engine
-from aslrun.errors import InputError
+from aslrun.errors import InputError, TaskTokenError
 from aslrun.execution import Execution, ExecutionResult, Listener
 from aslrun.expressions.cache import ExpressionCache
 from aslrun.integrations.base import Integration
@@ -85,6 +85,9 @@ class Interpreter:
         self._running = 0
         self._used: dict[int, Integration] = {}
         self._running_lock = threading.Lock()
+        #: task token -> the execution whose Task waits on it (SendTaskSuccess and friends find it here)
+        self._tokens: dict[str, Execution] = {}
+        self._issued: set[str] = set()
         #: compiled expressions of the definitions this interpreter loaded; its own, never shared
         self.expression_cache = ExpressionCache()
 
@@ -183,6 +186,46 @@ class Interpreter:
                          on_stage=on_stage)
 
     # ------------------------------------------------------------ integrations' lifetime
+
+    # ------------------------------------------------------------ callbacks
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        """``SendTaskSuccess``: the Task waiting on ``token`` (in any execution of this interpreter) succeeds.
+
+        :raises TaskTokenError: ``InvalidToken`` for a token this interpreter never issued,
+            ``TaskDoesNotExist`` when no Task waits on it any more.
+        """
+        self._waiting(token).send_task_success(token, output)
+
+    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
+        """``SendTaskFailure``: the Task waiting on ``token`` fails with ``error`` and ``cause``."""
+        self._waiting(token).send_task_failure(token, error, cause)
+
+    def send_task_heartbeat(self, token: str) -> None:
+        """``SendTaskHeartbeat``: the Task waiting on ``token`` is still being worked on."""
+        self._waiting(token).send_task_heartbeat(token)
+
+    def remember_token(self, token: str, execution: Execution) -> None:
+        """Called by an execution whose Task now waits on ``token``."""
+        with self._running_lock:
+            self._tokens[token] = execution
+            self._issued.add(token)
+
+    def forget_token(self, token: str) -> None:
+        """Called when the Task waiting on ``token`` was answered, timed out or stopped."""
+        with self._running_lock:
+            self._tokens.pop(token, None)
+
+    def _waiting(self, token: str) -> Execution:
+        with self._running_lock:
+            execution = self._tokens.get(token)
+            issued = token in self._issued
+        if execution is None:
+            if not issued:
+                raise TaskTokenError("InvalidToken", "Invalid token: no Task of this interpreter was given it")
+            raise TaskTokenError("TaskDoesNotExist", "Task does not exist anymore: it was answered, timed out or "
+                                                     "its execution ended")
+        return execution
 
     def execution_started(self) -> None:
         """An execution (or a TestState call) of this interpreter begins (see :meth:`execution_ended`)."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aslrun import dataflow_jsonata as jflow
 from aslrun.dataflow import apply_input_path, exceeds_payload_limit, java_text, resolve_path
-from aslrun.effects import CheckTask, Invoke, Stage
+from aslrun.effects import AwaitCallback, CheckTask, Invoke, Stage
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
 from aslrun.integrations.arn import resource_type_and_name
@@ -63,6 +63,8 @@ class TaskRunner:
                 yield from self.started(frame, state, rtype, rname, is_lambda_arn, invoke)
                 invoked = True
                 reply = yield invoke
+                if reply.callback and token is not None:
+                    reply = yield from self.await_callback(frame, state, rtype, rname, invoke, reply)
                 result = yield from self.succeeded(frame, state, rtype, rname, is_lambda_arn, reply)
                 invoked = False
                 try:
@@ -152,6 +154,18 @@ class TaskRunner:
                                    {"resourceType": rtype, "resource": rname})
         yield started
         frame.last = started.id
+
+    def await_callback(self, frame: Frame, state: TaskState, rtype: str, rname: str, invoke: Invoke,
+                       submitted: TaskReply) -> Gen:
+        """``TaskSubmitted`` with what the service call returned, then the wait for the token's answer."""
+        details = {"resourceType": rtype, "resource": rname, "output": submitted.result, "outputDetails": _NO_DETAILS}
+        event = self.engine.event(frame, state, "TaskSubmitted", "taskSubmittedEventDetails", details)
+        yield event
+        frame.last = event.id
+        assert invoke.task_token is not None
+        answer = yield AwaitCallback(invoke.task_token, state.name, invoke.heartbeat_seconds, invoke.timeout_seconds,
+                                     invoke.scope)
+        return answer
 
     def succeeded(self, frame: Frame, state: TaskState, rtype: str, rname: str, is_lambda_arn: bool,
                   reply: TaskReply) -> Gen:

@@ -1,0 +1,63 @@
+"""The driver's scheduling records: a run of a generator, and the timer entries that end a Task.
+
+:class:`Run` is one generator the driver (:mod:`aslrun.execution`) steps: the execution, a
+Parallel branch, a Map iteration, an integration's work. :class:`Deadline` and
+:class:`CallbackTimer` are timer entries for a Task's TimeoutSeconds and HeartbeatSeconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from aslrun.callbacks import CallbackWait
+from aslrun.effects import ChildOutcome
+
+__all__ = ["CallbackTimer", "Deadline", "Run"]
+
+
+class Run:
+    """Scheduler record for one generator."""
+
+    __slots__ = ("gen", "done", "outcome", "started", "waiting_on", "send", "throw", "seq", "parent",
+                 "cancelled", "label", "finished_seq", "resume", "remote", "scope")
+
+    def __init__(self, gen: Generator[Any, Any, Any], label: str = "", parent: Run | None = None) -> None:
+        self.gen = gen
+        self.done = False
+        self.outcome: ChildOutcome | None = None
+        self.started = False
+        self.waiting_on: list[Run] | None = None
+        self.send: Any = None
+        self.throw: BaseException | None = None
+        self.parent = parent
+        self.cancelled = False
+        self.label = label
+        self.finished_seq = 0
+        #: a run to resume with this run's result (an integration generator's Task)
+        self.resume: Run | None = None
+        #: an integration talking to a real remote system: its sleeps take real time, whatever the clock
+        self.remote = False
+        #: where it is, for Progress notes: the scope of its last event (an integration run: its Task's)
+        self.scope: tuple[Any, ...] = ()
+
+
+class Deadline:
+    """A timer entry: the Task run ``task`` times out unless ``sub`` (its integration) finishes first."""
+
+    __slots__ = ("sub", "task", "heartbeat")
+
+    def __init__(self, sub: Run, task: Run, heartbeat: bool = False) -> None:
+        self.sub = sub
+        self.task = task
+        self.heartbeat = heartbeat
+
+
+class CallbackTimer:
+    """A timer entry: a Task waiting for its token times out (heartbeat: unless a heartbeat came)."""
+
+    __slots__ = ("wait", "heartbeat")
+
+    def __init__(self, wait: CallbackWait, heartbeat: bool) -> None:
+        self.wait = wait
+        self.heartbeat = heartbeat
