@@ -25,6 +25,7 @@ import json
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -42,6 +43,14 @@ WORKLOADS = ("loop", "jsonata-loop", "map", "parameters")
 
 #: loop iterations for the memory measurement (each iteration is two transitions)
 MEMORY_SIZES = (2_000, 20_000)
+
+#: peak-RSS runs, each in a fresh process: (label, workload, loop iterations or None, history kept);
+#: 6,249 loop iterations make a 25,000-event history (4 events an iteration, 4 more around them)
+RSS_RUNS = (
+    ("map, 10,000 items", "map", None, True),
+    ("loop, 25,000 events", "loop", 6_249, True),
+    ("loop, 25,000 events, history discarded", "loop", 6_249, False),
+)
 
 #: the throughput the loop should reach (transitions per second)
 LOOP_TARGET = 50_000
@@ -111,7 +120,11 @@ def check(name: str, input_value: Any, result: aslrun.ExecutionResult) -> None:
     """Fail loudly if a workload did not do its work: a fast wrong answer is no benchmark."""
     if result.status != "SUCCEEDED":
         raise SystemExit(f"bench: {name} ended {result.status}: {result.error}: {result.cause}")
-    output = result.output
+    check_output(name, input_value, result.output)
+
+
+def check_output(name: str, input_value: Any, output: Any) -> None:
+    """Fail loudly if ``output`` is not what workload ``name`` computes from ``input_value``."""
     if name in ("loop", "jsonata-loop"):
         ok = output == {"i": input_value["n"], "n": input_value["n"]}
     elif name == "map":
@@ -196,6 +209,53 @@ def measure_memory(iterations: int, keep_history: bool) -> MemoryFigure:
     )
 
 
+def _proc_status_kib(field: str) -> int | None:
+    """A ``/proc/self/status`` figure in KiB (``VmRSS``: now, ``VmHWM``: the peak); None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def rss_worker(index: int) -> dict[str, Any]:
+    """One :data:`RSS_RUNS` run in this (fresh) process: RSS before the run and the process's peak RSS."""
+    import resource
+
+    label, name, iterations, keep_history = RSS_RUNS[index]
+    definition, input_value = load_workload(name)
+    if iterations is not None:
+        input_value = dict(input_value, n=iterations)
+    interp = interpreter()
+    machine = interp.load(definition, name=name)
+    gc.collect()
+    before = _proc_status_kib("VmRSS") or 0
+    result = interp.run(machine, input_value, listeners=[] if keep_history else [_drop_event])
+    check(name, input_value, result)
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child would report its parent's peak
+    peak = _proc_status_kib("VmHWM")
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if sys.platform == "darwin":  # bytes there, KiB elsewhere
+            peak //= 1024
+    events = len(result.events) if keep_history else 0
+    return {"run": label, "events_kept": events, "before_run_kib": before, "peak_kib": peak}
+
+
+def measure_rss() -> list[dict[str, Any]]:
+    """Every :data:`RSS_RUNS` run, each in a fresh interpreter so that one's peak does not hide another's."""
+    figures = []
+    for index in range(len(RSS_RUNS)):
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--rss-worker", str(index)],
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise SystemExit(f"bench: the peak-RSS run {RSS_RUNS[index][0]!r} failed:\n{done.stderr.strip()}")
+        figures.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return figures
+
+
 def memory_report(figures: list[MemoryFigure]) -> dict[str, Any]:
     """Bytes per transition between the smallest and largest run, with and without history."""
     out: dict[str, Any] = {"runs": [asdict(f) for f in figures]}
@@ -277,7 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="WORKLOAD",
         help="print a cProfile of one run of WORKLOAD (top 15 by tottime) and exit",
     )
+    parser.add_argument("--rss-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rss_worker is not None:
+        print(json.dumps(rss_worker(args.rss_worker)))
+        return 0
 
     info = machine_info()
     print(
@@ -338,6 +402,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{_bytes(report['retained_bytes_per_transition_history_discarded'])} retained bytes/transition "
             "(aslrun has no listener-only mode; a listener pops each event off Execution.events)"
         )
+
+    if not args.no_memory:
+        rss = measure_rss()
+        results["peak_rss"] = rss
+        rows = [["run (a fresh process each)", "events kept", "RSS before run MiB", "peak RSS MiB", "growth MiB"]]
+        for f in rss:
+            rows.append([f["run"], f"{f['events_kept']:,}", f"{f['before_run_kib'] / 1024:,.1f}",
+                         f"{f['peak_kib'] / 1024:,.1f}", f"{(f['peak_kib'] - f['before_run_kib']) / 1024:,.1f}"])
+        print("\npeak RSS (the whole process, /proc's VmHWM; growth = peak minus the RSS just before the run):")
+        print(_format_table(rows, right={1, 2, 3, 4}))
 
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -465,9 +465,12 @@ def test_cli_unmocked_state_fails_clearly_and_hybrid_tries_the_real_integration(
     assert "Task state 'Unmocked' has no mocked response in test case 'Partial'" in json.loads(strict.stdout)["cause"]
     hybrid = invoke(runner, "run", files / "orders.json", "--mock-config", files / "mock.json",
                     "--test-case", "Partial", "--hybrid", "--json")
-    # No plugin handles SQS here, so the real-integration path is what fails (and the Catch cannot hide it).
-    assert hybrid.exit_code == 1
-    assert "No integration handles the resource 'arn:aws:states:::sqs:sendMessage'" in json.loads(hybrid.stdout)["cause"]
+    # The unmocked Task goes to the real integration: SQS on the embedded AWS refuses a message without a
+    # MessageBody, with AWS's error name, and the state's Catch handles it as it would on AWS.
+    assert hybrid.exit_code == 0, hybrid.output
+    caught = json.loads(hybrid.stdout)["output"]
+    assert caught["Error"] == "SQS.AmazonSQSException"
+    assert caught["Cause"].startswith("The request must contain the parameter MessageBody.")
 
 
 def test_cli_reads_sfn_mock_config_when_no_file_is_given(runner: CliRunner, files: Path) -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from aslrun.errors import AslrunError, DefinitionError
 from aslrun.source import read_input, read_input_file
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "UsageGroup",
@@ -31,6 +33,8 @@ __all__ = [
 
 def stderr_console() -> Console:
     """A rich console on stderr, without syntax highlighting (messages are not code)."""
+    from rich.console import Console  # rich only when there is something to print: not under --json
+
     return Console(stderr=True, highlight=False)
 
 

@@ -2,7 +2,8 @@
 
 Each command lives in its own module (``run``, ``validate``, ``test-state``, ``debug``, ``cluster``)
 and imports only :mod:`~aslrun.cli.common`, :mod:`~aslrun.cli.options` and :mod:`~aslrun.cli.render`;
-this module imports them and registers them.
+this module names them in :data:`COMMANDS` and imports one only when it is run, so ``aslrun run`` does
+not pay for ``cluster``'s EKS plugin and ``aslrun --help`` imports no command at all.
 
 Exit codes: 0 the execution succeeded (or the definition is valid); 1 the execution
 failed, timed out or was aborted; 2 bad usage, bad input or an invalid definition;
@@ -11,28 +12,98 @@ failed, timed out or was aborted; 2 bad usage, bad input or an invalid definitio
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import NoReturn
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 import click
 
-from aslrun.cli.cluster import cluster
 from aslrun.cli.common import UsageGroup, escape, fail, json_text, stderr_console
-from aslrun.cli.debug import debug
-from aslrun.cli.graph import graph
-from aslrun.cli.policy import policy
-from aslrun.cli.run import run
-from aslrun.cli.teststate import test_state
-from aslrun.cli.validate import validate
 from aslrun.errors import AslrunError
 
-__all__ = ["INTERNAL_ERROR_EXIT", "cli", "main"]
+__all__ = ["COMMANDS", "INTERNAL_ERROR_EXIT", "LazyGroup", "cli", "main"]
 
 #: the exit code of an internal error (a bug in aslrun), apart from 1 (the execution failed) and 2 (usage)
 INTERNAL_ERROR_EXIT = 3
 
+#: Every command: its name -> ("module:attribute" of the click command, the first paragraph of its help).
+#: ``aslrun --help`` lists the commands from this table, so it imports none of them; running one imports
+#: only its module. To add a command, add a row here (the help is the first paragraph of the command's
+#: docstring; ``tests/test_startup.py`` checks that every row matches its command) — no import, no
+#: ``cli.add_command`` (that still works, but makes every run import the command's module).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "cluster": ("aslrun.cli.cluster:cluster", "The local EKS clusters of running `aslrun run` executions."),
+    "debug": ("aslrun.cli.debug:debug",
+              "Step through DEFINITION in a debugger: it starts paused; type help at the prompt."),
+    "executions": ("aslrun.cli.executions:executions", "List and inspect the executions aslrun serve ran."),
+    "graph": ("aslrun.cli.graph:graph", "Draw DEFINITION as the Step Functions console does."),
+    "policy": ("aslrun.cli.policy:policy", "Print the IAM policy DEFINITION's execution role needs."),
+    "run": ("aslrun.cli.run:run",
+            "Run DEFINITION (JSON or YAML, or a template's state machine) and print its output."),
+    "serve": ("aslrun.cli.serve:serve", "Answer the AWS Step Functions API on http://HOST:PORT (endpoint_url for "
+              "boto3, --endpoint-url for aws)."),
+    "test-state": ("aslrun.cli.teststate:test_state",
+                   "Run one state of DEFINITION as AWS's TestState API does and print its response."),
+    "validate": ("aslrun.cli.validate:validate", "Check DEFINITION and print every problem; exit 2 when there is any."),
+}
 
-@click.group(cls=UsageGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(dict):  # type: ignore[type-arg]
+    """A group's commands by name; indexing one not imported yet imports it (``cli.commands["run"]``)."""
+
+    def __init__(self, group: LazyGroup, commands: Mapping[str, click.Command]) -> None:
+        super().__init__(commands)
+        self._group = group
+
+    def __missing__(self, name: str) -> click.Command:
+        command = self._group.load(name)
+        if command is None:
+            raise KeyError(name)
+        return command
+
+
+class LazyGroup(UsageGroup):
+    """A command group that imports a command's module the first time the command is asked for.
+
+    ``lazy`` maps a command name to ``("module:attribute", short help)``; commands added with
+    :meth:`add_command` work as in any click group.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+        self.commands = _Commands(self, self.commands)
+
+    def load(self, name: str) -> click.Command | None:
+        """The command ``name``, importing its module if the table names it; None for an unknown name."""
+        command = self.commands.get(name)
+        if command is None and name in self.lazy:
+            module, _, attribute = self.lazy[name][0].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.load(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own listing, with the table's help standing in for a command not imported yet
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aslrun", prog_name="aslrun")
 @click.option("--debug", is_flag=True,
               help="On an internal error (a bug in aslrun, exit code 3), print the Python traceback too. "
@@ -43,15 +114,6 @@ def cli(debug: bool) -> None:
     Exit codes: 0 succeeded (or valid); 1 the execution failed, timed out or was aborted; 2 bad usage,
     bad input or an invalid definition; 3 an internal error of aslrun (a bug: please report it).
     """
-
-
-cli.add_command(run)
-cli.add_command(validate)
-cli.add_command(test_state)
-cli.add_command(debug)
-cli.add_command(cluster)
-cli.add_command(graph)
-cli.add_command(policy)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,10 +1,11 @@
 """The execution options, declared once for ``run``, ``debug`` and ``test-state``.
 
 :func:`execution_options` adds ``--clock``, ``--seed``, ``--no-history-limit``, the mock options
-(``--mock-config``, ``--test-case``, ``--hybrid``) and the EKS options (``--eks-backend``,
-``--eks-kubeconfig``, ``--jobs``) to a command, and hands the command one
-:class:`ExecutionOptions` as ``execution``. :meth:`ExecutionOptions.interpreter` builds the
-:class:`~aslrun.Interpreter`; an option that does not apply (``--jobs process`` with
+(``--mock-config``, ``--test-case``, ``--hybrid``), the EKS options (``--eks-backend``,
+``--eks-kubeconfig``, ``--jobs``), the AWS options (``--aws``, ``--aws-setup``, ``--machine``) and the
+local Lambda options (``--lambda``, ``--project``) to a command, and hands the command one
+:class:`ExecutionOptions` as ``execution``.
+:meth:`ExecutionOptions.interpreter` builds the :class:`~aslrun.Interpreter`; an option that does not apply (``--jobs process`` with
 ``--eks-backend fake``) is an :class:`~aslrun.errors.InputError` (exit 2), never ignored.
 
 :func:`definition_options` declares where a command's definition comes from: the ``DEFINITION``
@@ -33,6 +34,13 @@ __all__ = ["DefinitionChoice", "ExecutionOptions", "definition_options", "execut
 
 _NAMES = ("clock", "seed", "no_history_limit", "mock_config", "test_case", "hybrid", "eks_backend",
           "eks_kubeconfig", "jobs")
+#: the AWS service options (``--aws``, ``--aws-setup``, ``--machine``), read by :meth:`ExecutionOptions.aws_settings`
+_AWS_NAMES = ("aws", "aws_setup", "machine")
+#: the local Lambda options (``--lambda``, ``--project``), read by :meth:`ExecutionOptions.lambda_settings`
+_LAMBDA_NAMES = ("lambdas", "project")
+#: ``click`` context ``meta`` keys: a template's Lambda bindings, and the interpreters that should get them
+_TEMPLATE_LAMBDAS = "aslrun.lambda.template_functions"
+_INTERPRETERS = "aslrun.interpreters"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,54 @@ class ExecutionOptions:
     eks_backend: str | None = None
     eks_kubeconfig: tuple[str, ...] = ()
     jobs: str | None = None
+    aws: tuple[str, ...] = ()
+    aws_setup: Path | None = None
+    machine: tuple[str, ...] = ()
+    lambdas: tuple[str, ...] = ()
+    project: Path | None = None
+
+    def lambda_settings(self) -> dict[str, Any]:
+        """``lambda.functions``: the project file's ``lambdas`` (``--project``, else ``./aslrun.yaml``),
+        overridden by each ``--lambda``."""
+        from aslrun.integrations.aws.lambda_config import PROJECT_FILE_NAMES, load_project, parse_cli_bindings
+
+        project = self.project
+        if project is None:
+            project = next((Path(n) for n in PROJECT_FILE_NAMES if Path(n).is_file()), None)
+        elif not project.is_file():
+            raise InputError(f"--project {project}: no such file")
+        functions = {**(load_project(project) if project is not None else {}), **parse_cli_bindings(self.lambdas)}
+        return {"lambda.functions": functions} if functions else {}
+
+    def aws_settings(self) -> dict[str, Any]:
+        """The ``aws.*`` interpreter options of ``--aws``, ``--aws-setup`` and ``--machine``."""
+        settings: dict[str, Any] = {}
+        services: dict[str, str] = {}
+        for item in self.aws:
+            service, sep, target = item.partition("=")
+            if sep and "://" not in service:
+                if not service or not target:
+                    raise InputError(f"--aws {item!r}: expected local, real, a URL or SERVICE=TARGET")
+                services[service] = target
+            else:
+                settings["aws.target"] = item
+        if services:
+            settings["aws.services"] = services
+        if self.aws_setup is not None:
+            settings["aws.setup"] = str(self.aws_setup)
+        machines = {}
+        for item in self.machine:
+            name, sep, path = item.partition("=")
+            if not sep or not name or not path:
+                raise InputError(f"--machine {item!r}: expected NAME=FILE (a state machine name and its definition)")
+            machines[name] = Path(path)
+        if machines:
+            settings["aws.machines"] = machines
+        if settings.keys() - {"aws.setup", "aws.machines"}:
+            from aslrun.integrations.aws.target import check_options
+
+            check_options(settings)
+        return settings
 
     @property
     def backend(self) -> str | None:
@@ -58,6 +114,8 @@ class ExecutionOptions:
 
     def eks_settings(self) -> dict[str, Any]:
         """The ``eks.*`` interpreter options these flags stand for (checked against the settings table)."""
+        if self.backend is None and self.jobs is None and not self.eks_kubeconfig:
+            return {}  # nothing to check: a run without EKS flags does not import the EKS plugin
         from aslrun.integrations.eks.settings import SettingsError, check
 
         backend = self.backend
@@ -86,12 +144,19 @@ class ExecutionOptions:
         from aslrun import defaults
         from aslrun.interpreter import Interpreter
 
-        return Interpreter(
+        ctx = click.get_current_context(silent=True)
+        template = ctx.meta.get(_TEMPLATE_LAMBDAS, {}) if ctx is not None else {}
+        interpreter = Interpreter(
             clock=clock or self.clock,
             seed=self.seed,
             history_limit=None if self.no_history_limit else defaults.MAX_HISTORY_EVENTS,
-            options={**self.eks_settings(), **(options or {})},
+            options={**self.eks_settings(), **self.aws_settings(), **self.lambda_settings(),
+                     **template, **(options or {})},
         )
+        if ctx is not None:
+            # A template read after this (DefinitionChoice.read) still binds its functions here.
+            ctx.meta.setdefault(_INTERPRETERS, []).append(interpreter)
+        return interpreter
 
     def mock_test_case(self, machine_name: str) -> Any:
         """The MockConfigFile test case the mock options choose (``None`` when none is chosen)."""
@@ -125,6 +190,10 @@ def execution_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in _NAMES}
         given["eks_kubeconfig"] = tuple(given["eks_kubeconfig"] or ())
+        given.update({name: kwargs.pop(name) for name in _AWS_NAMES})
+        given["aws"], given["machine"] = tuple(given["aws"] or ()), tuple(given["machine"] or ())
+        given.update({name: kwargs.pop(name) for name in _LAMBDA_NAMES})
+        given["lambdas"] = tuple(given["lambdas"] or ())
         return command(*args, execution=ExecutionOptions(**given), **kwargs)
 
     decorators = [
@@ -151,6 +220,23 @@ def execution_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="How the local EKS runs Job containers: simulate (the default: nothing runs), process "
                           "(each container's command on this machine in its own process group, in bubblewrap when "
                           "installed) or docker."),
+        click.option("--aws", "aws", multiple=True, metavar="TARGET|SERVICE=TARGET",
+                     help="Where AWS service calls go: local (default: moto's AWS in this process, no account "
+                          "needed), real (your AWS credentials and region) or an endpoint URL (a moto server, "
+                          "LocalStack); SERVICE=TARGET for one service, e.g. dynamodb=real (repeatable)."),
+        click.option("--aws-setup", "aws_setup", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.py",
+                     help="Before the run, call setup(session) from FILE.py with a boto3 Session bound to the "
+                          "--aws target (create tables, queues, buckets, secrets)."),
+        click.option("--machine", "machine", multiple=True, metavar="NAME=FILE",
+                     help="A child state machine for states:startExecution, named as in its StateMachineArn "
+                          "(repeatable)."),
+        click.option("--lambda", "lambdas", multiple=True, metavar="NAME=FILE.py:FUNCTION",
+                     help="Run Lambda function NAME (a name, function ARN or version/alias ARN) with the Python "
+                          "handler FUNCTION of FILE.py, in a local worker process (repeatable; overrides the "
+                          "project file and a --template's own functions)."),
+        click.option("--project", "project", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                     help="A project file (YAML or JSON) whose 'lambdas' section binds functions to handlers "
+                          "(default: ./aslrun.yaml when it exists)."),
     ]
     for decorate in reversed(decorators):
         wrapper = decorate(wrapper)
@@ -218,8 +304,24 @@ class DefinitionChoice:
             return read_definition(self.path, substitutions=self.substitutions())
         from aslrun.templates import read_template_definition
 
-        return read_template_definition(self.template, self.state_machine, cdk_out=self.cdk_out, stack=self.stack,
-                                        substitutions=self.substitutions(), **where)
+        source = read_template_definition(self.template, self.state_machine, cdk_out=self.cdk_out, stack=self.stack,
+                                          substitutions=self.substitutions(), **where)
+        _bind_template_lambdas(source)
+        return source
+
+
+def _bind_template_lambdas(source: Source) -> None:
+    """Bind the template's local Python functions in this command's interpreters (``--lambda`` still wins)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or source.template is None:
+        return
+    from aslrun.integrations.aws.lambda_config import template_bindings
+
+    settings = {"lambda.template_functions": template_bindings(source.template),
+                "lambda.template_ids": {fn.logical_id: fn.name for fn in source.template.functions}}
+    ctx.meta[_TEMPLATE_LAMBDAS] = settings
+    for interpreter in ctx.meta.get(_INTERPRETERS, ()):
+        interpreter.options.update(settings)
 
 
 def _check_choice(choice: DefinitionChoice) -> None:

@@ -44,9 +44,11 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
     Ctrl-C or SIGTERM aborts the execution cleanly (status ABORTED, --history written, exit 1);
     a second one exits at once.
     """
-    from aslrun.cli.render import LiveView, render_result_summary
+    view = None
+    if not (quiet or as_json):  # rich's live view is not imported under --json or --quiet
+        from aslrun.cli.render import LiveView
 
-    view = None if quiet or as_json else LiveView(stderr_console())
+        view = LiveView(stderr_console())
     try:
         input_value = read_json_option(input_, "input")
         context_value = read_json_option(context_, "context") if context_ else None
@@ -87,6 +89,8 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
         if view is not None:
             view.finish(result)
         else:
+            from aslrun.cli.render import render_result_summary
+
             render_result_summary(stderr_console(), result)
         if result.succeeded:
             click.echo(json_text(result.output, indent=2))

@@ -22,7 +22,6 @@ Semantics, as AWS runs them:
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 import re
@@ -469,6 +468,8 @@ class _Compiler:
                     "write a JSONPath rule with Variable and a comparison operator.",
                 )
             else:
+                import difflib  # only for a "did you mean" hint
+
                 close = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1, cutoff=0.6)
                 hint = (
                     f'Did you mean "{close[0]}"?'

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import hashlib
 import json
 import math
@@ -608,6 +607,8 @@ class _Parser:
         name = m.group()
         entry = _FUNCTIONS.get(name)
         if entry is None:
+            import difflib  # only for a "did you mean" hint
+
             close = difflib.get_close_matches(name, _FUNCTIONS, n=1)
             hint = (
                 f"; did you mean '{close[0]}'?"

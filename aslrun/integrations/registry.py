@@ -10,7 +10,6 @@ needs them. An entry point names a factory ``factory(interpreter) -> Integration
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from importlib.metadata import entry_points
 from typing import Any
 
 from aslrun.errors import IntegrationError
@@ -42,6 +41,8 @@ class IntegrationRegistry:
 
     def _load_plugins(self) -> list[Integration]:
         if self._plugins is None:
+            from importlib.metadata import entry_points  # slow to import: only when a plugin is looked for
+
             loaded: list[Integration] = []
             for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
                 try:

@@ -21,6 +21,10 @@ Fixtures:
     exactly. Override it in a ``conftest.py`` to register fake integrations or set options.
 ``aslrun_clock``
     that virtual clock (advance it, or read the time).
+``aws_session``
+    a boto3 Session bound to where ``aslrun_interpreter``'s AWS calls go (by default the embedded AWS,
+    moto in this process): create tables, queues, buckets and secrets, then run. What the embedded AWS
+    holds for the interpreter's account is forgotten after the test.
 
 Assertion failures show the diff of expected and actual output and the path of states taken.
 """
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
     from aslrun.testing.workflow import Workflow
 
-__all__ = ["asl_machine", "aslrun_clock", "aslrun_interpreter"]
+__all__ = ["asl_machine", "aslrun_clock", "aslrun_interpreter", "aws_session"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,6 +76,20 @@ def aslrun_interpreter(aslrun_clock: VirtualClock) -> Iterator[Interpreter]:
 
     with Interpreter(clock=aslrun_clock, seed=0) as interpreter:
         yield interpreter
+
+
+@pytest.fixture
+def aws_session(aslrun_interpreter: Interpreter) -> Iterator[Any]:
+    """A boto3 Session bound to the interpreter's AWS target (``--aws``; the embedded AWS by default)."""
+    from aslrun.integrations.aws.target import AwsTargets, reset_local, target_for
+
+    interp = aslrun_interpreter
+    local = target_for("", interp.options).kind == "local"
+    if local:
+        reset_local(interp.account)
+    yield AwsTargets(interp.options, interp.region, interp.account).session()
+    if local:
+        reset_local(interp.account)
 
 
 @pytest.fixture

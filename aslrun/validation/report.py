@@ -14,7 +14,6 @@ walk hands the state-type checks and what those hand back.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
 from collections.abc import Iterable
@@ -57,6 +56,8 @@ def did_you_mean(word: str, options: Iterable[str]) -> str | None:
     folded = {o.casefold(): o for o in choices}
     if word.casefold() in folded and folded[word.casefold()] != word:
         return f'Did you mean "{folded[word.casefold()]}"?'
+    import difflib  # only for a "did you mean" hint
+
     match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if match and match[0] != word:
         return f'Did you mean "{match[0]}"?'

@@ -50,7 +50,9 @@ def events(result: aslrun.ExecutionResult, kind: str) -> list[dict[str, Any]]:
 def test_the_plugin_comes_from_the_entry_point_like_a_third_party_one() -> None:
     found = aslrun.Interpreter().integrations.resolve("arn:aws:states:::eks:runJob.sync")
     assert isinstance(found, EksIntegration)
-    assert aslrun.Interpreter().integrations.resolve("arn:aws:states:::aws-sdk:eks:describeCluster") is None
+    # the EKS SDK calls are the AWS service integration's, not the EKS plugin's
+    sdk = aslrun.Interpreter().integrations.resolve("arn:aws:states:::aws-sdk:eks:describeCluster")
+    assert sdk is not None and not isinstance(sdk, EksIntegration) and sdk.name == "aws"
 
 
 @pytest.mark.parametrize("resource", [

@@ -1,0 +1,239 @@
+"""The durable store of ``aslrun serve``: state machines, executions, their histories, activities, tags.
+
+One SQLite database (``aslrun.sqlite3`` under the data directory) in write-ahead mode with
+``synchronous=FULL``, so what the API answered survives a crash of the server. One connection,
+shared by the server's threads under a lock; history events arrive through :meth:`Store.add_events`
+from a writer thread that commits them in batches (one fsync for many events).
+
+Timestamps are epoch seconds (floats), as the JSON protocol carries them. Payloads (``input``,
+``output``, ``definition``) are JSON text, as the API carries them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DB_NAME", "MEMORY", "Store", "default_data_dir"]
+
+#: the database file inside the data directory
+DB_NAME = "aslrun.sqlite3"
+
+#: ``--data :memory:``: nothing kept after the server stops
+MEMORY = ":memory:"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS machines (
+    arn TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL, created REAL NOT NULL, updated REAL, revision TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY, machine_arn TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+    input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, start REAL NOT NULL, stop REAL,
+    definition TEXT NOT NULL, revision TEXT NOT NULL, role_arn TEXT NOT NULL, seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (machine_arn, start);
+CREATE TABLE IF NOT EXISTS events (
+    execution_arn TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+);
+CREATE TABLE IF NOT EXISTS activities (
+    arn TEXT PRIMARY KEY, name TEXT NOT NULL, created REAL NOT NULL, seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tags (
+    arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key)
+);
+"""
+
+_MACHINE_COLUMNS = ("arn", "name", "type", "definition", "role_arn", "created", "updated", "revision")
+_EXECUTION_COLUMNS = ("arn", "machine_arn", "name", "status", "input", "output", "error", "cause", "start", "stop",
+                      "definition", "revision", "role_arn")
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/aslrun``, else ``~/.local/share/aslrun``."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "aslrun"
+
+
+class Store:
+    """The server's SQLite database. ``data`` is a directory, or :data:`MEMORY`."""
+
+    def __init__(self, data: str | Path = MEMORY) -> None:
+        if str(data) == MEMORY:
+            target = MEMORY
+        else:
+            directory = Path(data)
+            directory.mkdir(parents=True, exist_ok=True)
+            target = str(directory / DB_NAME)
+        self.location = target
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if target != MEMORY:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._seq = self._scalar("SELECT MAX(m) FROM (SELECT MAX(seq) AS m FROM machines UNION ALL "
+                                 "SELECT MAX(seq) FROM executions UNION ALL SELECT MAX(seq) FROM activities)") or 0
+
+    # ------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _scalar(self, sql: str, *args: Any) -> Any:
+        with self._lock:
+            row = self._db.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    def _rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(row) for row in self._db.execute(sql, args).fetchall()]
+
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    # ------------------------------------------------------------ state machines
+
+    def add_machine(self, machine: dict[str, Any]) -> None:
+        values = [machine.get(c) for c in _MACHINE_COLUMNS] + [self._next_seq()]
+        with self._transaction() as db:
+            db.execute(f"INSERT INTO machines ({', '.join(_MACHINE_COLUMNS)}, seq) "
+                       f"VALUES ({', '.join('?' * (len(_MACHINE_COLUMNS) + 1))})", values)
+
+    def machine(self, arn: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM machines WHERE arn = ?", arn)
+        return rows[0] if rows else None
+
+    def machines(self, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM machines ORDER BY seq LIMIT ? OFFSET ?", limit, offset)
+
+    def update_machine(self, arn: str, **fields: Any) -> None:
+        names = sorted(fields)
+        with self._transaction() as db:
+            db.execute(f"UPDATE machines SET {', '.join(f'{n} = ?' for n in names)} WHERE arn = ?",
+                       [fields[n] for n in names] + [arn])
+
+    def delete_machine(self, arn: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM machines WHERE arn = ?", (arn,))
+            db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+
+    # ------------------------------------------------------------ executions
+
+    def add_execution(self, execution: dict[str, Any]) -> None:
+        values = [execution.get(c) for c in _EXECUTION_COLUMNS] + [self._next_seq()]
+        with self._transaction() as db:
+            db.execute(f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}, seq) "
+                       f"VALUES ({', '.join('?' * (len(_EXECUTION_COLUMNS) + 1))})", values)
+
+    def execution(self, arn: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM executions WHERE arn = ?", arn)
+        return rows[0] if rows else None
+
+    def executions(self, machine_arn: str | None = None, status: str | None = None, offset: int = 0,
+                   limit: int = -1) -> list[dict[str, Any]]:
+        """Newest first (by start), optionally of one machine and with one status."""
+        where, args = [], []
+        if machine_arn is not None:
+            where.append("machine_arn = ?")
+            args.append(machine_arn)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self._rows(f"SELECT * FROM executions {clause} ORDER BY start DESC, seq DESC LIMIT ? OFFSET ?",
+                          *args, limit, offset)
+
+    def finish_execution(self, arn: str, status: str, output: str | None, error: str | None, cause: str | None,
+                         stop: float) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop = ? WHERE arn = ?",
+                       (status, output, error, cause, stop, arn))
+
+    def delete_execution(self, arn: str) -> None:
+        """Forget an execution and its history (tests reuse names; the API has no such operation)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM executions WHERE arn = ?", (arn,))
+            db.execute("DELETE FROM events WHERE execution_arn = ?", (arn,))
+
+    def add_events(self, events: Iterable[tuple[str, int, dict[str, Any]]]) -> None:
+        """Append history events ``(execution ARN, event id, AWS-shaped event)`` in one transaction."""
+        rows = [(arn, event_id, json.dumps(body, separators=(",", ":"))) for arn, event_id, body in events]
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO events (execution_arn, id, body) VALUES (?, ?, ?)", rows)
+
+    def events(self, arn: str, offset: int = 0, limit: int = -1, reverse: bool = False) -> list[dict[str, Any]]:
+        order = "DESC" if reverse else "ASC"
+        return [json.loads(row["body"]) for row in self._rows(
+            f"SELECT body FROM events WHERE execution_arn = ? ORDER BY id {order} LIMIT ? OFFSET ?", arn, limit, offset)]
+
+    def set_event_details(self, arn: str, event_id: int, key: str, details: dict[str, Any]) -> None:
+        """Replace one stored event's details object (StopExecution's error and cause)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT body FROM events WHERE execution_arn = ? AND id = ?", (arn, event_id)).fetchone()
+            if row is not None:
+                body = json.loads(row["body"])
+                body[key] = details
+                db.execute("UPDATE events SET body = ? WHERE execution_arn = ? AND id = ?",
+                           (json.dumps(body, separators=(",", ":")), arn, event_id))
+
+    def last_event_id(self, arn: str) -> int:
+        return int(self._scalar("SELECT MAX(id) FROM events WHERE execution_arn = ?", arn) or 0)
+
+    def running(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM executions WHERE status = 'RUNNING' ORDER BY seq")
+
+    # ------------------------------------------------------------ activities and tags
+
+    def add_activity(self, arn: str, name: str, created: float) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO activities (arn, name, created, seq) VALUES (?, ?, ?, ?)",
+                       (arn, name, created, self._next_seq()))
+
+    def activity(self, arn: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM activities WHERE arn = ?", arn)
+        return rows[0] if rows else None
+
+    def activities(self, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM activities ORDER BY seq LIMIT ? OFFSET ?", limit, offset)
+
+    def delete_activity(self, arn: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM activities WHERE arn = ?", (arn,))
+            db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+
+    def tags(self, arn: str) -> list[dict[str, str]]:
+        return [{"key": r["key"], "value": r["value"]}
+                for r in self._rows("SELECT key, value FROM tags WHERE arn = ? ORDER BY key", arn)]
+
+    def set_tags(self, arn: str, tags: Iterable[tuple[str, str]]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?, ?, ?)",
+                           [(arn, k, v) for k, v in tags])
+
+    def remove_tags(self, arn: str, keys: Iterable[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM tags WHERE arn = ? AND key = ?", [(arn, k) for k in keys])

@@ -1,0 +1,517 @@
+"""``aslrun serve``: the Step Functions API through boto3 (and the AWS CLI when installed).
+
+Each test gets a server on 127.0.0.1, port 0, with a virtual clock, stopped after the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+boto3 = pytest.importorskip("boto3")
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+from conformance.compare import compare_result, load_cases  # noqa: E402
+
+import aslrun  # noqa: E402
+from aslrun.cli.main import cli  # noqa: E402
+from aslrun.server import LOST_CAUSE, ApiServer, Store  # noqa: E402
+
+ROLE = "arn:aws:iam::111111111111:role/r"
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "Next": "P"},
+                                   "P": {"Type": "Pass", "End": True}}}
+FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}}
+
+
+def client(server: ApiServer) -> Any:
+    # TestState and StartSyncExecution carry the "sync-" host prefix; a local endpoint has no such host
+    return boto3.client("stepfunctions", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def server() -> Iterator[ApiServer]:
+    with ApiServer("127.0.0.1", 0, clock="virtual") as running:
+        running.start()
+        yield running
+
+
+@pytest.fixture
+def sfn(server: ApiServer) -> Any:
+    return client(server)
+
+
+def create(sfn: Any, name: str, definition: dict[str, Any], **extra: Any) -> str:
+    return str(sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE,
+                                        **extra)["stateMachineArn"])
+
+
+def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described
+        time.sleep(0.01)
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
+    err = excinfo.value.response
+    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def test_create_start_describe_history_list_stop(sfn: Any) -> None:
+    arn = create(sfn, "Hello", {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "End": True}}})
+    described = sfn.describe_state_machine(stateMachineArn=arn)
+    assert described["name"] == "Hello" and described["type"] == "STANDARD" and described["status"] == "ACTIVE"
+    started = sfn.start_execution(stateMachineArn=arn, name="first", input='{"a": 1}')
+    assert started["executionArn"] == "arn:aws:states:us-east-1:111111111111:execution:Hello:first"
+    done = wait_done(sfn, started["executionArn"])
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"x": 1}
+    assert done["stopDate"] >= done["startDate"]
+    events = sfn.get_execution_history(executionArn=started["executionArn"])["events"]
+    assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                           "ExecutionSucceeded"]
+    assert events[0]["executionStartedEventDetails"]["input"] == '{"a":1}'
+    reverse = sfn.get_execution_history(executionArn=started["executionArn"], reverseOrder=True)["events"]
+    assert [e["id"] for e in reverse] == [4, 3, 2, 1]
+
+    # the same name and input while it runs: the same execution; once closed: ExecutionAlreadyExists
+    with pytest.raises(ClientError) as excinfo:
+        sfn.start_execution(stateMachineArn=arn, name="first", input='{"a": 1}')
+    assert error_of(excinfo) == ("ExecutionAlreadyExists", f"Execution Already Exists: '{started['executionArn']}'",
+                                 400)
+
+
+
+def test_idempotent_start_and_stop_while_running() -> None:
+    # a real clock, so the Wait keeps the execution RUNNING
+    with ApiServer("127.0.0.1", 0, clock="real") as server:
+        server.start()
+        sfn = client(server)
+        waiting = create(sfn, "Waits", WAIT)
+        running = sfn.start_execution(stateMachineArn=waiting, name="w", input="{}")
+        assert sfn.start_execution(stateMachineArn=waiting, name="w", input="{}")["executionArn"] == \
+            running["executionArn"]
+        with pytest.raises(ClientError, match="ExecutionAlreadyExists"):
+            sfn.start_execution(stateMachineArn=waiting, name="w", input='{"other": 1}')
+        stopped = sfn.stop_execution(executionArn=running["executionArn"], error="Halt", cause="enough")
+        assert "stopDate" in stopped
+        described = sfn.describe_execution(executionArn=running["executionArn"])
+        assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Halt", "enough")
+        history = sfn.get_execution_history(executionArn=running["executionArn"])["events"]
+        assert history[-1]["type"] == "ExecutionAborted"
+        assert history[-1]["executionAbortedEventDetails"] == {"error": "Halt", "cause": "enough"}
+        machine = sfn.describe_state_machine_for_execution(executionArn=running["executionArn"])
+        assert json.loads(machine["definition"]) == WAIT
+
+
+def test_pagination_of_executions_machines_and_history(sfn: Any) -> None:
+    arn = create(sfn, "Many", PASS)
+    for i in range(7):
+        sfn.start_execution(stateMachineArn=arn, name=f"e{i}")
+    for i in range(7):
+        wait_done(sfn, f"arn:aws:states:us-east-1:111111111111:execution:Many:e{i}")
+    names: list[str] = []
+    token: dict[str, str] = {}
+    while True:
+        page = sfn.list_executions(stateMachineArn=arn, maxResults=3, **token)
+        assert len(page["executions"]) <= 3
+        names += [e["name"] for e in page["executions"]]
+        if "nextToken" not in page:
+            break
+        token = {"nextToken": page["nextToken"]}
+    assert sorted(names) == [f"e{i}" for i in range(7)]
+    paginator = sfn.get_paginator("list_executions")
+    assert len([e for p in paginator.paginate(stateMachineArn=arn, statusFilter="SUCCEEDED",
+                                              PaginationConfig={"PageSize": 2}) for e in p["executions"]]) == 7
+    assert sfn.list_executions(stateMachineArn=arn, statusFilter="FAILED")["executions"] == []
+    for i in range(3):
+        create(sfn, f"m{i}", PASS)
+    machines = [m["name"] for p in sfn.get_paginator("list_state_machines").paginate(PaginationConfig={"PageSize": 2})
+                for m in p["stateMachines"]]
+    assert machines == ["Many", "m0", "m1", "m2"]
+    events = [e["id"] for p in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=f"{arn.replace('stateMachine', 'execution')}:e0", PaginationConfig={"PageSize": 1})
+        for e in p["events"]]
+    assert events == [1, 2, 3, 4]
+    with pytest.raises(ClientError) as excinfo:
+        sfn.list_executions(stateMachineArn=arn, nextToken="garbage")
+    assert error_of(excinfo)[0] == "InvalidToken"
+    with pytest.raises(ClientError) as excinfo:
+        sfn.list_executions(stateMachineArn=arn, maxResults=1001)
+    assert error_of(excinfo) == ("ValidationException", "1 validation error detected: Value '1001' at 'maxResults' "
+                                 "failed to satisfy constraint: Member must have value less than or equal to 1000",
+                                 400)
+
+
+def test_update_delete_and_tags(sfn: Any) -> None:
+    arn = create(sfn, "Tagged", PASS, tags=[{"key": "team", "value": "a"}])
+    assert create(sfn, "Tagged", PASS) == arn  # identical: the same machine
+    with pytest.raises(ClientError) as excinfo:
+        create(sfn, "Tagged", FAIL)
+    assert error_of(excinfo) == ("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'", 400)
+    first = sfn.describe_state_machine(stateMachineArn=arn)["revisionId"]
+    updated = sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(FAIL))
+    assert updated["revisionId"] != first
+    started = sfn.start_execution(stateMachineArn=arn)
+    done = wait_done(sfn, started["executionArn"])
+    assert (done["status"], done["error"], done["cause"]) == ("FAILED", "Boom", "it broke")
+    sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "dev"}])
+    sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "dev"}]
+    sfn.delete_state_machine(stateMachineArn=arn)
+    with pytest.raises(ClientError, match="StateMachineDoesNotExist"):
+        sfn.start_execution(stateMachineArn=arn)
+    assert sfn.describe_execution(executionArn=started["executionArn"])["status"] == "FAILED"
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_error_shapes(server: ApiServer, sfn: Any) -> None:
+    missing = "arn:aws:states:us-east-1:111111111111:stateMachine:nope"
+    with pytest.raises(ClientError) as excinfo:
+        sfn.describe_state_machine(stateMachineArn=missing)
+    assert error_of(excinfo) == ("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{missing}'", 400)
+    with pytest.raises(ClientError) as excinfo:
+        sfn.describe_execution(executionArn="not-an-arn")
+    assert error_of(excinfo) == ("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: not-an-arn'", 400)
+    with pytest.raises(ClientError) as excinfo:
+        create(sfn, "Bad", {"StartAt": "X", "States": {}})
+    code, message, status = error_of(excinfo)
+    assert (code, status) == ("InvalidDefinition", 400)
+    assert message == "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Value cannot be empty at /States'"
+    with pytest.raises(ClientError) as excinfo:
+        create(sfn, "bad name", PASS)
+    assert error_of(excinfo) == ("InvalidName", "Invalid Name: 'bad name'", 400)
+    arn = create(sfn, "Good", PASS)
+    with pytest.raises(ClientError) as excinfo:
+        sfn.start_execution(stateMachineArn=arn, input="{not json")
+    assert error_of(excinfo)[0] == "InvalidExecutionInput"
+    with pytest.raises(ClientError) as excinfo:
+        sfn.describe_execution(executionArn=arn.replace("stateMachine", "execution") + ":none")
+    assert error_of(excinfo)[0] == "ExecutionDoesNotExist"
+
+    import urllib.request
+
+    request = urllib.request.Request(server.endpoint, data=b"{", method="POST", headers={
+        "X-Amz-Target": "AWSStepFunctions.ListStateMachines", "Content-Type": "application/x-amz-json-1.0"})
+    with pytest.raises(urllib.error.HTTPError) as raw:
+        urllib.request.urlopen(request, timeout=10)
+    body = json.loads(raw.value.read())
+    raw.value.close()
+    assert raw.value.code == 400 and body["__type"].endswith("#SerializationException")
+
+
+def test_an_internal_error_is_internal_failure_without_a_traceback(server: ApiServer, caplog: Any) -> None:
+    def broken(params: dict[str, Any]) -> dict[str, Any]:
+        raise ZeroDivisionError("division by zero")
+
+    server.operations["ListStateMachines"] = broken
+    sfn = boto3.client("stepfunctions", endpoint_url=server.endpoint, region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x", config=Config(retries={"max_attempts": 0}))
+    with pytest.raises(ClientError) as excinfo:
+        sfn.list_state_machines()
+    code, message, status = error_of(excinfo)
+    assert (code, status) == ("InternalFailure", 500)
+    assert "Traceback" not in message and "ZeroDivisionError" not in message
+    assert "ZeroDivisionError" in caplog.text  # the server log has it
+
+
+# ---------------------------------------------------------------- sync, validation, TestState, mocks
+
+
+def test_start_sync_execution(sfn: Any) -> None:
+    express = create(sfn, "Quick", {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 5, "End": True}}},
+                     type="EXPRESS")
+    result = sfn.start_sync_execution(stateMachineArn=express, input="{}")
+    assert result["status"] == "SUCCEEDED" and result["output"] == "5"
+    assert result["executionArn"].startswith("arn:aws:states:us-east-1:111111111111:express:Quick:")
+    assert result["billingDetails"]["billedDurationInMilliseconds"] >= 100
+    standard = create(sfn, "Slow", PASS)
+    with pytest.raises(ClientError, match="StateMachineTypeNotSupported"):
+        sfn.start_sync_execution(stateMachineArn=standard)
+
+
+def test_validate_state_machine_definition(sfn: Any) -> None:
+    assert sfn.validate_state_machine_definition(definition=json.dumps(PASS))["result"] == "OK"
+    answer = sfn.validate_state_machine_definition(definition="{}")
+    assert answer["result"] == "FAIL"
+    assert answer["diagnostics"] == [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                                      "message": aslrun.validate({})[0].message, "location": "/"}]
+
+
+def test_test_state(sfn: Any) -> None:
+    answer = sfn.test_state(definition=json.dumps({"Type": "Pass", "Result": {"a": 1}, "Next": "X"}), roleArn=ROLE,
+                            input="{}", inspectionLevel="DEBUG")
+    assert answer["status"] == "SUCCEEDED" and answer["nextState"] == "X" and json.loads(answer["output"]) == {"a": 1}
+    assert "inspectionData" in answer
+    mocked = sfn.test_state(definition=json.dumps({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                                   "End": True}), mock={"result": '{"ok": true}'}, roleArn=ROLE)
+    assert json.loads(mocked["output"]) == {"ok": True}
+
+
+def test_mock_test_case_through_the_arn(tmp_path: Path) -> None:
+    config = {"StateMachines": {"Calls": {"TestCases": {"Happy": {"Call": "Ok"}}}},
+              "MockedResponses": {"Ok": {"0": {"Return": {"answer": 42}}}}}
+    (tmp_path / "mock.json").write_text(json.dumps(config), encoding="utf-8")
+    with ApiServer("127.0.0.1", 0, clock="virtual", mock_config=tmp_path / "mock.json") as server:
+        server.start()
+        sfn = client(server)
+        arn = create(sfn, "Calls", {"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "End": True}}})
+        started = sfn.start_execution(stateMachineArn=f"{arn}#Happy")
+        done = wait_done(sfn, started["executionArn"])
+        assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"answer": 42}
+        with pytest.raises(ClientError, match="no test case 'Sad'"):
+            sfn.start_execution(stateMachineArn=f"{arn}#Sad")
+
+
+# ---------------------------------------------------------------- durability and the executions command
+
+
+def test_restart_keeps_machines_and_executions(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with ApiServer("127.0.0.1", 0, data=data, clock="virtual") as server:
+        server.start()
+        sfn = client(server)
+        arn = create(sfn, "Kept", PASS)
+        done = sfn.start_execution(stateMachineArn=arn, name="done", input='{"k": 1}')
+        wait_done(sfn, done["executionArn"])
+    # a server that died with an execution RUNNING: simulated by a row the store never finished
+    store = Store(data)
+    store.add_execution({"arn": arn.replace("stateMachine", "execution") + ":lost", "machine_arn": arn,
+                         "name": "lost", "status": "RUNNING", "input": "{}", "start": time.time(),
+                         "definition": json.dumps(PASS), "revision": "r", "role_arn": ROLE})
+    store.close()
+    with ApiServer("127.0.0.1", 0, data=data, clock="virtual") as server:
+        server.start()
+        sfn = client(server)
+        assert [m["name"] for m in sfn.list_state_machines()["stateMachines"]] == ["Kept"]
+        listed = {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]}
+        assert listed == {"done": "SUCCEEDED", "lost": "FAILED"}
+        kept = sfn.describe_execution(executionArn=done["executionArn"])
+        assert json.loads(kept["output"]) == {"k": 1}
+        assert len(sfn.get_execution_history(executionArn=done["executionArn"])["events"]) == 4
+        lost = sfn.describe_execution(executionArn=arn.replace("stateMachine", "execution") + ":lost")
+        assert (lost["error"], lost["cause"]) == ("States.Runtime", LOST_CAUSE)
+
+    runner = CliRunner()
+    listed_cli = runner.invoke(cli, ["executions", "list", "--data", str(data), "--json"])
+    assert listed_cli.exit_code == 0, listed_cli.output
+    assert {e["name"] for e in json.loads(listed_cli.output)} == {"done", "lost"}
+    shown = runner.invoke(cli, ["executions", "show", "done", "--data", str(data)])
+    assert json.loads(shown.output)["output"] == '{"k":1}'
+    history = runner.invoke(cli, ["executions", "history", done["executionArn"], "--data", str(data)])
+    assert [e["type"] for e in json.loads(history.output)["events"]][-1] == "ExecutionSucceeded"
+    missing = runner.invoke(cli, ["executions", "list", "--data", str(tmp_path / "none")])
+    assert missing.exit_code == 2
+
+
+def test_serve_command_on_a_port_in_use_exits_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--data", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+# ---------------------------------------------------------------- conformance through the API
+
+_CASES = load_cases()
+_PLAIN = [c for c in _CASES if not c.get("mock_config")]
+_MOCKED = [c for c in _CASES if c.get("mock_config")]
+
+
+def _run_cases(cases: list[dict[str, Any]], mock_file: Path | None) -> list[str]:
+    with ApiServer("127.0.0.1", 0, clock="virtual", mock_config=mock_file) as server:
+        server.start()
+        sfn = client(server)
+        problems = []
+        for case in cases:
+            arn = create(sfn, "StateMachine", case["definition"])
+            target = f"{arn}#Recorded" if mock_file is not None else arn
+            started = sfn.start_execution(stateMachineArn=target, name="execution", input=json.dumps(case["input"]))
+            done = wait_done(sfn, started["executionArn"], timeout=60)
+            result = {"status": done["status"]}
+            if done["status"] == "SUCCEEDED":
+                result["output"] = json.loads(done["output"])
+            else:
+                result.update(error=done.get("error"), cause=done.get("cause"))
+            mismatch = compare_result(case, result)
+            if mismatch is not None:
+                problems.append(f"{case['id']}: {mismatch}")
+            # the next case reuses the names: a new machine of the same name keeps nothing of this one
+            sfn.delete_state_machine(stateMachineArn=arn)
+            server.service.store.delete_execution(started["executionArn"])
+        return problems
+
+
+def test_conformance_cases_through_the_api() -> None:
+    assert len(_PLAIN) > 400
+    assert _run_cases(_PLAIN, None) == []
+
+
+def test_mocked_conformance_cases_through_the_api(tmp_path: Path) -> None:
+    problems = []
+    for index, case in enumerate(_MOCKED):
+        mock_file = tmp_path / f"mock{index}.json"
+        mock_file.write_text(json.dumps(case["mock_config"]), encoding="utf-8")
+        problems += _run_cases([case], mock_file)
+    assert problems == []
+
+
+# ---------------------------------------------------------------- the AWS CLI
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI is not installed")
+def test_aws_cli(server: ApiServer, tmp_path: Path) -> None:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    base = ["aws", "--endpoint-url", server.endpoint, "--output", "json", "stepfunctions"]
+    created = subprocess.run([*base, "create-state-machine", "--name", "Cli", "--definition", json.dumps(PASS),
+                              "--role-arn", ROLE], capture_output=True, text=True, env=env, timeout=60)
+    if created.returncode != 0 and "not found" in created.stderr.lower():
+        pytest.skip(f"the aws CLI does not run here: {created.stderr.strip()[:200]}")
+    assert created.returncode == 0, created.stderr
+    arn = json.loads(created.stdout)["stateMachineArn"]
+    listed = subprocess.run([*base, "list-state-machines"], capture_output=True, text=True, env=env, timeout=60)
+    assert [m["stateMachineArn"] for m in json.loads(listed.stdout)["stateMachines"]] == [arn]
+    missing = subprocess.run([*base, "describe-state-machine", "--state-machine-arn", arn + "x"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert missing.returncode != 0 and "StateMachineDoesNotExist" in missing.stderr
+    express = json.loads(subprocess.run(
+        [*base, "create-state-machine", "--name", "CliExpress", "--type", "EXPRESS", "--definition", json.dumps(PASS),
+         "--role-arn", ROLE], capture_output=True, text=True, env=env, timeout=60).stdout)["stateMachineArn"]
+    synced = subprocess.run([*base, "start-sync-execution", "--state-machine-arn", express, "--input", '{"a": 1}'],
+                            capture_output=True, text=True, timeout=60,
+                            env={**env, "AWS_DISABLE_HOST_PREFIX_INJECTION": "true"})
+    assert synced.returncode == 0, synced.stderr
+    assert (json.loads(synced.stdout)["status"], json.loads(synced.stdout)["output"]) == ("SUCCEEDED", '{"a":1}')
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+class Queue:
+    """A service integration whose call returns at once; the Task then waits for its token."""
+
+    name = "queue"
+    remote = False
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def handles(self, resource: Any) -> bool:
+        return bool(resource.service == "queue")
+
+    def invoke(self, request: Any) -> Any:
+        from aslrun.effects import TaskReply
+
+        self.tokens.append(request.parameters["TaskToken"])
+        return TaskReply({"MessageId": "m"}, callback=True)
+
+
+def test_wait_for_task_token_answered_through_the_api() -> None:
+    queue = Queue()
+    callback = {"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::queue:send.waitForTaskToken",
+        "Parameters": {"TaskToken.$": "$$.Task.Token"}, "End": True}}}
+    with ApiServer("127.0.0.1", 0, clock="real", integrations=[queue]) as server:
+        server.start()
+        sfn = client(server)
+        arn = create(sfn, "Callback", callback)
+        results = []
+        for answer in ("success", "failure"):
+            started = sfn.start_execution(stateMachineArn=arn)
+            deadline = time.monotonic() + 10
+            while len(queue.tokens) < len(results) + 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            token = queue.tokens[-1]
+            assert sfn.describe_execution(executionArn=started["executionArn"])["status"] == "RUNNING"
+            sfn.send_task_heartbeat(taskToken=token)
+            if answer == "success":
+                sfn.send_task_success(taskToken=token, output='{"approved": true}')
+            else:
+                sfn.send_task_failure(taskToken=token, error="Denied", cause="no")
+            results.append(wait_done(sfn, started["executionArn"]))
+            with pytest.raises(ClientError) as excinfo:
+                sfn.send_task_success(taskToken=token, output="{}")
+            assert error_of(excinfo)[0] == "TaskTimedOut"
+        assert results[0]["status"] == "SUCCEEDED" and json.loads(results[0]["output"]) == {"approved": True}
+        assert (results[1]["status"], results[1]["error"], results[1]["cause"]) == ("FAILED", "Denied", "no")
+        with pytest.raises(ClientError) as excinfo:
+            sfn.send_task_success(taskToken="nope", output="{}")
+        assert error_of(excinfo)[0] == "InvalidToken"
+        with pytest.raises(ClientError) as excinfo:
+            sfn.send_task_success(taskToken=queue.tokens[0], output="{not json")
+        assert error_of(excinfo)[0] == "InvalidOutput"
+
+
+def test_activities(sfn: Any, server: ApiServer) -> None:
+    created = sfn.create_activity(name="Approve")
+    again = sfn.create_activity(name="Approve")
+    assert (again["activityArn"], again["creationDate"]) == (created["activityArn"], created["creationDate"])
+    activity = created["activityArn"]
+    assert activity == "arn:aws:states:us-east-1:111111111111:activity:Approve"
+    assert sfn.describe_activity(activityArn=activity)["name"] == "Approve"
+    assert [a["name"] for a in sfn.list_activities()["activities"]] == ["Approve"]
+    arn = create(sfn, "Worker", {"StartAt": "Do", "States": {"Do": {"Type": "Task", "Resource": activity,
+                                                                     "End": True}}})
+    started = sfn.start_execution(stateMachineArn=arn, input='{"n": 1}')
+    task = sfn.get_activity_task(activityArn=activity, workerName="w1")
+    assert json.loads(task["input"]) == {"n": 1}
+    sfn.send_task_heartbeat(taskToken=task["taskToken"])
+    sfn.send_task_success(taskToken=task["taskToken"], output='{"done": true}')
+    done = wait_done(sfn, started["executionArn"])
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"done": True}
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=started["executionArn"])["events"]]
+    assert "ActivityScheduled" in types and "ActivitySucceeded" in types
+    with pytest.raises(ClientError) as excinfo:
+        sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+    assert error_of(excinfo)[0] == "TaskTimedOut"
+
+    failing = sfn.start_execution(stateMachineArn=arn)
+    task = sfn.get_activity_task(activityArn=activity)
+    sfn.send_task_failure(taskToken=task["taskToken"], error="No", cause="refused")
+    failed = wait_done(sfn, failing["executionArn"])
+    assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "No", "refused")
+
+    waiting = sfn.start_execution(stateMachineArn=arn)  # nobody takes it: StopExecution ends it
+    sfn.stop_execution(executionArn=waiting["executionArn"])
+    assert sfn.describe_execution(executionArn=waiting["executionArn"])["status"] == "ABORTED"
+    sfn.delete_activity(activityArn=activity)
+    with pytest.raises(ClientError, match="ActivityDoesNotExist"):
+        sfn.get_activity_task(activityArn=activity)
+
+
+def test_stopping_the_server_aborts_what_runs(tmp_path: Path) -> None:
+    with ApiServer("127.0.0.1", 0, data=tmp_path, clock="real") as server:
+        server.start()
+        sfn = client(server)
+        started = sfn.start_execution(stateMachineArn=create(sfn, "Long", WAIT), name="long")
+    with ApiServer("127.0.0.1", 0, data=tmp_path, clock="real") as server:
+        server.start()
+        sfn = client(server)
+        assert sfn.describe_execution(executionArn=started["executionArn"])["status"] == "ABORTED"
+        events = sfn.get_execution_history(executionArn=started["executionArn"])["events"]
+        assert [e["type"] for e in events][-1] == "ExecutionAborted"
