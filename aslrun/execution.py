@@ -89,6 +89,7 @@ class Execution:
         self._root_gen = root
         self.events: list[Event] = []
         self.child_events: dict[Any, list[Event]] = {}
+        self._child_ids: dict[Any, int] = {}
         self.result: ExecutionResult | None = None
         self._ids = 0
         self._ready: deque[Run] = deque()
@@ -345,16 +346,19 @@ class Execution:
             self._ready.append(run)
 
     def _record(self, event: Event) -> None:
+        keep = self.interpreter.keep_history
         if event.child is not None:
-            bucket = self.child_events.setdefault(event.child, [])
-            event.id = len(bucket) + 1
+            ids = self._child_ids
+            event.id = ids[event.child] = ids.get(event.child, 0) + 1
             event.timestamp = self.clock.time()
-            bucket.append(event)
+            if keep:
+                self.child_events.setdefault(event.child, []).append(event)
             return
         self._ids += 1
         event.id = self._ids
         event.timestamp = self.clock.time()
-        self.events.append(event)
+        if keep:
+            self.events.append(event)
         for listener in self.listeners:
             listener(self, event)
 

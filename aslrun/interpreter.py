@@ -48,6 +48,8 @@ class Interpreter:
     :param mock: a :class:`~aslrun.integrations.mock.MockTestCase` whose mocked responses Task
         states get instead of calling integrations.
     :param options: settings that integration plugins read (``{"eks.backend": "aws"}``).
+    :param keep_history: ``False`` keeps no events (listeners still get each one): memory stays flat
+        over huge loops and benchmarks; the result's ``history`` is then empty.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Interpreter:
         check_payload_limits: bool = True,
         mock: MockTestCase | None = None,
         options: dict[str, Any] | None = None,
+        keep_history: bool = True,
     ) -> None:
         if isinstance(clock, str) and clock not in _CLOCKS:
             raise InputError(f"unknown clock {clock!r}: use one of {', '.join(_CLOCKS)}")
@@ -77,6 +80,9 @@ class Interpreter:
         self.partition = partition
         self.role_arn = role_arn
         self.history_limit = history_limit
+        #: False: events go to listeners but are not kept (memory stays flat over huge loops; the
+        #: result's history is empty). The 25,000-event limit still counts them.
+        self.keep_history = keep_history
         self.check_payload_limits = check_payload_limits
         #: mocked Task results (a MockConfigFile test case); tried before any integration
         self.mock = mock

@@ -651,3 +651,30 @@ def test_a_jsonata_map_over_input_that_is_not_an_array_records_evaluation_failed
     assert [e["type"] for e in result.history][2:] == ["EvaluationFailed", "MapStateFailed", "ExecutionFailed"]
     assert "location" not in details and details["state"] == "M"
     assert details["cause"].endswith("Map state input must be an array but was: {}")
+
+
+def test_without_history_listeners_still_see_every_event_and_nothing_is_kept() -> None:
+    loop = {"StartAt": "Count", "States": {
+        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Done?"},
+        "Done?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 500, "Next": "End"}],
+                  "Default": "Count"},
+        "End": {"Type": "Succeed"}}}
+    seen: list[tuple[int, str]] = []
+    interpreter = aslrun.Interpreter(clock="virtual", load_plugins=False, keep_history=False)
+    result = interpreter.run(loop, {"n": 0}, listeners=[lambda execution, event: seen.append((event.id, event.type))])
+    assert result.status == "SUCCEEDED" and result.output == {"n": 500}
+    assert result.history == []
+    assert [i for i, _ in seen] == list(range(1, len(seen) + 1))  # ids as a kept history would have them
+    assert seen[-1][1] == "ExecutionSucceeded" and len(seen) == 1 + 4 * 500 + 3
+
+
+def test_without_history_the_event_limit_still_applies() -> None:
+    forever = {"StartAt": "Again", "States": {
+        "Again": {"Type": "Pass", "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "End"}],
+                  "Default": "Again"},
+        "End": {"Type": "Succeed"}}}
+    interpreter = aslrun.Interpreter(clock="virtual", load_plugins=False, keep_history=False, history_limit=100)
+    result = interpreter.run(forever, {})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert "maximum number of history events (100)" in (result.cause or "")
