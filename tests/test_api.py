@@ -35,10 +35,12 @@ def quick(definition: Any, input: Any = None) -> aslrun.ExecutionResult:
 
 
 def public_names() -> set[str]:
+    """What the module offers: its own names and those it loads on first use (dir), modules left out."""
     return {
         name
-        for name, value in vars(aslrun).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
+        for name in dir(aslrun)
+        if not name.startswith("_") and not isinstance(getattr(aslrun, name), types.ModuleType)
+        and name != "annotations"
     }
 
 
@@ -269,3 +271,15 @@ def test_validate_applies_the_express_rules_on_request() -> None:
     assert aslrun.validate(machine) == []
     (problem,) = aslrun.validate(machine, type="EXPRESS")
     assert (problem.code, problem.location) == ("SCHEMA_VALIDATION_FAILED", "/States/Wait/Resource")
+
+
+def test_public_names_load_on_first_use_and_unknown_ones_are_attribute_errors() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, aslrun; assert 'aslrun.interpreter' not in sys.modules; "
+            "from aslrun import Interpreter; assert 'aslrun.interpreter' in sys.modules; print(Interpreter.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "Interpreter"), done.stderr
+    with pytest.raises(AttributeError, match="has no attribute 'Interpretr'"):
+        aslrun.Interpretr  # noqa: B018
