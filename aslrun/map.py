@@ -3,12 +3,15 @@
 :class:`MapRunner` is a collaborator of :class:`aslrun.engine.Engine`: the engine makes one and
 hands Map states to :meth:`MapRunner.run`; the runner uses the engine's public seams (``enter``,
 ``event``, ``env``, ``scope``, ``failed``, ``recover``, ``finish``, ``run_states``). Like the rest
-of the core it only yields events and effects.
+of the core it only yields events and effects: a Distributed Map's ItemReader and ResultWriter are
+:class:`~aslrun.effects.Invoke` effects of the S3 resources (answered by
+:mod:`aslrun.integrations.aws.items`), their text parsed and shaped by :mod:`aslrun.items`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aslrun import dataflow_jsonata as jflow
@@ -21,9 +24,29 @@ from aslrun.dataflow import (
     quoted_java,
     resolve_path,
 )
-from aslrun.effects import Aborted, Cancel, ChildOutcome, Event, ExecutionTimedOut, Spawn, WaitAny
+from aslrun.effects import (
+    Aborted,
+    Cancel,
+    ChildOutcome,
+    Event,
+    ExecutionTimedOut,
+    Invoke,
+    Spawn,
+    TaskReply,
+    WaitAny,
+)
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
+from aslrun.items import (
+    MAX_BATCH_BYTES,
+    WRITER_FAILED,
+    execution_record,
+    read_items,
+    reader_failed,
+    result_files,
+    take,
+    transform_results,
+)
 from aslrun.nodes import MapState
 
 if TYPE_CHECKING:
@@ -47,7 +70,10 @@ class MapRunner:
             env = None if state.jsonata else self.engine.env(frame, state, value, ev)
             try:
                 try:
-                    setup = self.setup(state, value, frame, ev, env)
+                    read = None
+                    if state.distributed and state.item_reader is not None:
+                        read = yield from self.read_items(state, value, frame, ev, env)
+                    setup = self.setup(state, value, frame, ev, env, read)
                 except StatesError as err:
                     if err.evaluation:
                         # AWS records MapStateFailed after the EvaluationFailed of a JSONata Map whose
@@ -65,8 +91,16 @@ class MapRunner:
                 except StatesError as err:
                     raise (yield from self.engine.failed(err, state, ev, frame)) from None
                 if state.distributed:
+                    ledger: dict[str, Any] | None = None
+                    if state.result_writer is not None:
+                        ledger = {"inputs": {}, "failed": set()}
                     results, succeeded_prev = yield from self.run_distributed(
-                        state, frame, ev, items, item_input, max_conc, tolerated)
+                        state, frame, ev, items, item_input, max_conc, tolerated, ledger)
+                    if ledger is not None:
+                        try:
+                            results = yield from self.write_results(state, frame, ev, env, value, results, ledger)
+                        except StatesError as err:
+                            raise (yield from self.engine.failed(err, state, ev, frame)) from None
                 else:
                     results = yield from self.run_inline(state, frame, ev, items, item_input, max_conc)
                     succeeded_prev = frame.last
@@ -80,12 +114,39 @@ class MapRunner:
                     continue
                 return caught
 
+    def read_items(self, state: MapState, value: Any, frame: Frame, ev: Event, env: Env | None) -> Gen:
+        """The items of the Map's ItemReader: an Invoke the driver answers (see aslrun.integrations.aws.items)."""
+        reader = state.item_reader
+        if state.jsonata:
+            scope = self.engine.scope(frame, state, value, ev)
+            params = jflow.evaluate(reader["Payload"], scope, "Arguments") if reader["Payload"] is not None else {}
+            max_items = _jsonata_number(reader["MaxItems"], scope, "MaxItems", "non-negative-integer")
+        else:
+            assert env is not None
+            ienv = env.with_input(apply_input_path(state.input_path, env))
+            params = reader["Payload"].evaluate(ienv) if reader["Payload"] is not None else {}
+            max_items = self.map_int(reader["MaxItems"], reader["MaxItemsPath"], ienv, "MaxItemsPath", "integer")
+        resource = str(reader["Resource"])
+        reply = yield Invoke(resource, params, state.name, context={"Field": "ItemReader"}, scope=frame.scope)
+        result = reply.result if isinstance(reply, TaskReply) else reply
+        if resource.endswith(":listObjectsV2"):
+            if not isinstance(result, list):
+                raise reader_failed(f"The {resource} reply is not a list of objects: {compact_json(result)}")
+            source: Any = iter(result)
+        elif isinstance(result, str):
+            source = read_items(result, reader["Config"])
+        else:
+            raise reader_failed(f"The {resource} reply is not the object's text: {compact_json(result)}")
+        return list(take(source, max_items))
+
     def setup(self, state: MapState, value: Any, frame: Frame, ev: Event,
-                  env: Env | None) -> tuple[list[Any], int, Any, Any]:
+              env: Env | None, read: list[Any] | None = None) -> tuple[list[Any], int, Any, Any]:
         """Items (batched), concurrency, a function giving the tolerance, and the per-item input function."""
         if state.jsonata:
             scope = self.engine.scope(frame, state, value, ev)
-            if state.items is not None:
+            if read is not None:
+                items = read
+            elif state.items is not None:
                 items = jflow.evaluate_typed(state.items, scope, "Items", "array") \
                     if jflow.is_field(state.items) else state.items
             else:
@@ -119,7 +180,10 @@ class MapRunner:
         assert env is not None
         effective = apply_input_path(state.input_path, env)
         ienv = env.with_input(effective)
-        items = resolve_path(state.items_path, ienv) if state.items_path is not None else effective
+        if read is not None:
+            items = read
+        else:
+            items = resolve_path(state.items_path, ienv) if state.items_path is not None else effective
         if not isinstance(items, list):
             raise StatesError("States.Runtime", f"Map state input must be an array but was: {compact_json(items)}")
         max_conc = self.map_int(state.max_concurrency, state.max_concurrency_path, ienv, "MaxConcurrencyPath",
@@ -191,6 +255,8 @@ class MapRunner:
             max_bytes = self.map_int(batcher["MaxInputBytesPerBatch"], batcher["MaxInputBytesPerBatchPath"], env,
                                      "MaxInputBytesPerBatchPath", "integer")
             batch_input = batcher["BatchInput"].evaluate(env) if batcher["BatchInput"] is not None else None
+        # Every batch stays under AWS's 256 KiB input ceiling, whatever MaxInputBytesPerBatch says.
+        max_bytes = min(max_bytes, MAX_BATCH_BYTES) if max_bytes else MAX_BATCH_BYTES
         batches: list[list[Any]] = []
         current: list[Any] = []
         size = 0
@@ -205,9 +271,9 @@ class MapRunner:
             batches.append(current)
         out = []
         for b in batches:
-            entry: dict[str, Any] = {"Items": b}
-            if batch_input is not None:
-                entry["BatchInput"] = batch_input
+            # AWS's envelope: BatchInput (when set) first, then Items.
+            entry: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
+            entry["Items"] = b
             out.append(entry)
         return out
 
@@ -281,12 +347,15 @@ class MapRunner:
     # ------------------------------------------------------------ distributed
 
     def run_distributed(self, state: MapState, frame: Frame, entered: Event,
-                        items: list[Any], item_input: Any, max_conc: int, tolerated: tuple[Any, Any]) -> Gen:
+                        items: list[Any], item_input: Any, max_conc: int, tolerated: tuple[Any, Any],
+                        ledger: dict[str, Any] | None = None) -> Gen:
         self.engine.map_run_counter += 1
         run_arn = self.engine.ctx.map_run_arn(state.label or state.name, self.engine.map_run_counter)
         started = self.engine.event(frame, state, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
         yield started
         frame.last = started.id
+        if ledger is not None:
+            ledger.update(run_arn=run_arn, start=started.timestamp)
         limit = max_conc if max_conc and max_conc > 0 else defaults.DISTRIBUTED_MAP_MAX_CONCURRENCY
         count_limit, pct_limit = tolerated
         results: list[Any] = [None] * len(items)
@@ -313,6 +382,8 @@ class MapRunner:
                     for _, h in list(running.values()):
                         yield Cancel(h)
                     raise (yield from self.engine.failed(err, state, entered, frame)) from None
+                if ledger is not None:
+                    ledger["inputs"][i] = value
                 # Child executions of a Distributed Map do not see the parent's variables.
                 child = frame.nested((state.name, i), "child", isolated=True, child=(run_arn, i))
                 handle = yield Spawn(self.engine.run_states(state.processor, value, child), f"{state.name}[{i}]")
@@ -333,6 +404,8 @@ class MapRunner:
                 continue
             failures += 1
             results[i] = {"Error": outcome.error, "Cause": outcome.cause}
+            if ledger is not None:
+                ledger["failed"].add(i)
             if exceeded():
                 for _, h in list(running.values()):
                     yield Cancel(h)
@@ -347,7 +420,52 @@ class MapRunner:
         # to MapRunStarted (AWS's links since November 2024).
         run_done = self.engine.event(frame, state, "MapRunSucceeded")
         yield run_done
+        if ledger is not None:
+            ledger["stop"] = run_done.timestamp
         return results, run_done.id
+
+    def write_results(self, state: MapState, frame: Frame, ev: Event, env: Env | None, value: Any,
+                      results: list[Any], ledger: dict[str, Any]) -> Gen:
+        """The ResultWriter: result files put to S3 (Invokes), or WriterConfig alone applied to the result."""
+        writer = state.result_writer
+        config = writer["Config"]
+        if writer["Resource"] is None:
+            return transform_results(results, config.get("Transformation", "COMPACT"))
+        if state.jsonata:
+            scope = self.engine.scope(frame, state, value, ev)
+            params = jflow.evaluate(writer["Payload"], scope, "Arguments") if writer["Payload"] is not None else {}
+        else:
+            assert env is not None
+            ienv = env.with_input(apply_input_path(state.input_path, env))
+            params = writer["Payload"].evaluate(ienv) if writer["Payload"] is not None else {}
+        if not isinstance(params, dict) or not isinstance(params.get("Bucket"), str) or not params["Bucket"]:
+            raise StatesError(WRITER_FAILED, f"The ResultWriter needs a 'Bucket' string; got {compact_json(params)}")
+        bucket, prefix = params["Bucket"], str(params.get("Prefix") or "")
+        run_arn: str = ledger["run_arn"]
+        machine_arn, run_id = run_arn.replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)
+        start, stop = _iso(ledger.get("start")), _iso(ledger.get("stop"))
+        records: dict[str, list[Any]] = {"SUCCEEDED": [], "FAILED": []}
+        for i, out in enumerate(results):
+            status = "FAILED" if i in ledger["failed"] else "SUCCEEDED"
+            name = f"{run_id}-{i}"
+            arn = machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
+            outcome = (out.get("Error"), out.get("Cause")) if status == "FAILED" else out
+            records[status].append(execution_record(arn, name, machine_arn, status, ledger["inputs"].get(i),
+                                                    outcome, start, stop))
+        files, manifest_key = result_files(records, bucket, prefix, run_arn, config)
+        for key, body in files:
+            yield Invoke(str(writer["Resource"]), {"Bucket": bucket, "Key": key, "Body": body}, state.name,
+                         context={"Field": "ResultWriter"}, scope=frame.scope)
+        return {"MapRunArn": run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
+
+
+def _iso(stamp: Any) -> Any:
+    """A timestamp as AWS writes dates in result files (ISO 8601, milliseconds, ``Z``)."""
+    if isinstance(stamp, (int, float)):
+        stamp = datetime.fromtimestamp(stamp, UTC)
+    if hasattr(stamp, "strftime"):
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    return stamp
 
 
 def _jsonata_number(value: Any, scope: Any, name: str, kind: str) -> Any:

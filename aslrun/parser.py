@@ -418,6 +418,29 @@ def _parallel(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, com
     )
 
 
+def _s3_field(c: _Compiler, raw: Mapping[str, Any], key: str, pointer: str, name: str, *,
+              jsonata: bool) -> dict[str, Any] | None:
+    """A Distributed Map's ItemReader or ResultWriter, its payload and MaxItems(Path) compiled."""
+    field = raw.get(key)
+    if not isinstance(field, Mapping):
+        return None
+    fp = pointer_join(pointer, key)
+    config_key = "ReaderConfig" if key == "ItemReader" else "WriterConfig"
+    raw_config = field.get(config_key)
+    config: Mapping[str, Any] = raw_config if isinstance(raw_config, Mapping) else {}
+    cp = pointer_join(fp, config_key)
+    if jsonata:
+        payload = c.jsonata(field, "Arguments", fp, name)
+        max_items = _jsonata_or_literal(c, config, "MaxItems", cp, name)
+        max_items_path = None
+    else:
+        payload = c.template(field, "Parameters", fp, name)
+        max_items = config.get("MaxItems")
+        max_items_path = c.path(config, "MaxItemsPath", cp, name, reference=True)
+    return {"Resource": field.get("Resource"), "Config": dict(config), "Payload": payload,
+            "MaxItems": max_items, "MaxItemsPath": max_items_path}
+
+
 def _map(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: dict[str, Any]) -> State:
     key = "ItemProcessor" if "ItemProcessor" in raw else "Iterator"
     proc_raw = raw.get(key) or {}
@@ -454,8 +477,8 @@ def _map(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: 
             items=_jsonata_or_literal(c, raw, "Items", pointer, name),
             item_selector=c.jsonata(raw, "ItemSelector", pointer, name),
             item_batcher=jbatcher,
-            item_reader=raw.get("ItemReader"),
-            result_writer=raw.get("ResultWriter"),
+            item_reader=_s3_field(c, raw, "ItemReader", pointer, name, jsonata=True),
+            result_writer=_s3_field(c, raw, "ResultWriter", pointer, name, jsonata=True),
             max_concurrency=_jsonata_or_literal(c, raw, "MaxConcurrency", pointer, name) or 0,
             tolerated_failure_count=_jsonata_or_literal(c, raw, "ToleratedFailureCount", pointer, name),
             tolerated_failure_percentage=_jsonata_or_literal(c, raw, "ToleratedFailurePercentage", pointer, name),
@@ -471,8 +494,8 @@ def _map(c: _Compiler, raw: Mapping[str, Any], pointer: str, name: str, common: 
         items_path=c.path(raw, "ItemsPath", pointer, name, reference=True),
         item_selector=c.template(raw, selector_key, pointer, name),
         item_batcher=compiled_batcher,
-        item_reader=raw.get("ItemReader"),
-        result_writer=raw.get("ResultWriter"),
+        item_reader=_s3_field(c, raw, "ItemReader", pointer, name, jsonata=False),
+        result_writer=_s3_field(c, raw, "ResultWriter", pointer, name, jsonata=False),
         max_concurrency=raw.get("MaxConcurrency", 0),
         max_concurrency_path=c.path(raw, "MaxConcurrencyPath", pointer, name, reference=True),
         tolerated_failure_count=raw.get("ToleratedFailureCount"),

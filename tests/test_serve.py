@@ -515,3 +515,168 @@ def test_stopping_the_server_aborts_what_runs(tmp_path: Path) -> None:
         assert sfn.describe_execution(executionArn=started["executionArn"])["status"] == "ABORTED"
         events = sfn.get_execution_history(executionArn=started["executionArn"])["events"]
         assert [e["type"] for e in events][-1] == "ExecutionAborted"
+
+
+# ---------------------------------------------------------------- versions, aliases, redrive
+
+
+V1 = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v1", "End": True}}}
+V2 = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v2", "End": True}}}
+
+
+def test_versions_publish_list_describe_run_delete(sfn: Any) -> None:
+    created = sfn.create_state_machine(name="Versioned", definition=json.dumps(V1), roleArn=ROLE, publish=True,
+                                       versionDescription="first")
+    arn = created["stateMachineArn"]
+    assert created["stateMachineVersionArn"] == f"{arn}:1"
+    revision = sfn.describe_state_machine(stateMachineArn=arn)["revisionId"]
+    # publishing the same revision again gives the same version
+    assert sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"] == f"{arn}:1"
+    updated = sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(V2), publish=True)
+    assert updated["stateMachineVersionArn"] == f"{arn}:2"
+    with pytest.raises(ClientError) as excinfo:
+        sfn.publish_state_machine_version(stateMachineArn=arn, revisionId=revision)
+    assert error_of(excinfo) == ("ConflictException", f"Failed to publish the State Machine version for revision "
+                                 f"{revision}. The current State Machine revision is {updated['revisionId']}.", 409)
+    listed = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in listed] == [f"{arn}:2", f"{arn}:1"]  # newest first
+    first = sfn.describe_state_machine(stateMachineArn=f"{arn}:1")
+    assert (json.loads(first["definition"]), first["description"], first["stateMachineArn"]) == \
+        (V1, "first", f"{arn}:1")
+
+    started = sfn.start_execution(stateMachineArn=f"{arn}:1", name="on-v1")
+    done = wait_done(sfn, started["executionArn"])
+    assert json.loads(done["output"]) == "v1"  # the version's definition, not the latest
+    assert started["executionArn"] == arn.replace(":stateMachine:", ":execution:") + ":on-v1"
+    assert (done["stateMachineArn"], done["stateMachineVersionArn"]) == (arn, f"{arn}:1")
+    assert "stateMachineAliasArn" not in done
+    latest = wait_done(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert json.loads(latest["output"]) == "v2" and "stateMachineVersionArn" not in latest
+    by_version = sfn.list_executions(stateMachineArn=f"{arn}:1")["executions"]
+    assert [e["name"] for e in by_version] == ["on-v1"]
+    assert by_version[0]["stateMachineVersionArn"] == f"{arn}:1"
+    assert json.loads(sfn.describe_state_machine_for_execution(executionArn=started["executionArn"])[
+        "definition"]) == V1
+
+    sfn.delete_state_machine_version(stateMachineVersionArn=f"{arn}:2")
+    sfn.delete_state_machine_version(stateMachineVersionArn=f"{arn}:2")  # unknown: no error
+    # numbers are never reused
+    assert sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"] == f"{arn}:3"
+    with pytest.raises(ClientError, match="StateMachineDoesNotExist"):
+        sfn.start_execution(stateMachineArn=f"{arn}:2")
+
+
+def test_aliases_route_by_weight(sfn: Any) -> None:
+    arn = sfn.create_state_machine(name="Aliased", definition=json.dumps(V1), roleArn=ROLE,
+                                   publish=True)["stateMachineArn"]
+    sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(V2), publish=True)
+    v1, v2 = f"{arn}:1", f"{arn}:2"
+    routing = [{"stateMachineVersionArn": v1, "weight": 100}]
+    created = sfn.create_state_machine_alias(name="PROD", routingConfiguration=routing, description="live")
+    alias = created["stateMachineAliasArn"]
+    assert alias == f"{arn}:PROD"
+    # the same request again: the same alias; another routing under that name: ConflictException
+    assert sfn.create_state_machine_alias(name="PROD", routingConfiguration=routing,
+                                          description="live")["creationDate"] == created["creationDate"]
+    with pytest.raises(ClientError) as excinfo:
+        sfn.create_state_machine_alias(name="PROD", routingConfiguration=[{"stateMachineVersionArn": v2,
+                                                                           "weight": 100}])
+    assert error_of(excinfo) == ("ConflictException", "Failed to create alias because an alias with the same name "
+                                 "and a different routing configuration already exists.", 409)
+    described = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
+    assert (described["name"], described["description"], described["routingConfiguration"]) == \
+        ("PROD", "live", routing)
+
+    done = wait_done(sfn, sfn.start_execution(stateMachineArn=alias, name="a1")["executionArn"])
+    assert json.loads(done["output"]) == "v1"
+    assert (done["stateMachineAliasArn"], done["stateMachineVersionArn"]) == (alias, v1)
+
+    split = [{"stateMachineVersionArn": v1, "weight": 30}, {"stateMachineVersionArn": v2, "weight": 70}]
+    sfn.update_state_machine_alias(stateMachineAliasArn=alias, routingConfiguration=split)
+    outputs = [json.loads(wait_done(sfn, sfn.start_execution(stateMachineArn=alias, name=f"b{i}")["executionArn"])[
+        "output"]) for i in range(40)]
+    assert 0 < outputs.count("v1") < outputs.count("v2")  # seeded: the same split on every run
+    assert len(sfn.list_executions(stateMachineArn=alias)["executions"]) == 41
+
+    for bad, message in (
+        ([{"stateMachineVersionArn": v1, "weight": 70}, {"stateMachineVersionArn": v2, "weight": 29}],
+         "Sum of routing configuration weights must equal 100. Received: [70, 29]"),
+        ([{"stateMachineVersionArn": v1, "weight": 50}, {"stateMachineVersionArn": v1, "weight": 50}],
+         f"Routing configuration must contain distinct state machine version ARNs. Received: [{v1}, {v1}]"),
+        ([{"stateMachineVersionArn": arn, "weight": 100}],
+         f"Routing configuration must contain state machine version ARNs. Received: [{arn}]"),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            sfn.update_state_machine_alias(stateMachineAliasArn=alias, routingConfiguration=bad)
+        assert error_of(excinfo) == ("ValidationException", message, 400)
+        assert excinfo.value.response["reason"] == "INVALID_ROUTING_CONFIGURATION"
+
+    assert [a["stateMachineAliasArn"] for a in sfn.list_state_machine_aliases(stateMachineArn=arn)[
+        "stateMachineAliases"]] == [alias]
+    assert sfn.list_state_machine_aliases(stateMachineArn=v1)["stateMachineAliases"][0][
+        "stateMachineAliasArn"] == alias
+    with pytest.raises(ClientError) as excinfo:
+        sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+    assert error_of(excinfo) == ("ConflictException", "Version to be deleted must not be referenced by an alias. "
+                                 "Current list of aliases referencing this version: [PROD]", 409)
+    sfn.delete_state_machine_alias(stateMachineAliasArn=alias)
+    sfn.delete_state_machine_alias(stateMachineAliasArn=alias)  # unknown: no error
+    with pytest.raises(ClientError) as excinfo:
+        sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
+    assert error_of(excinfo) == ("ResourceNotFound", "Request references a resource that does not exist.", 400)
+    sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+    with pytest.raises(ClientError, match="ValidationException"):
+        sfn.create_state_machine_alias(name="123", routingConfiguration=[{"stateMachineVersionArn": v2,
+                                                                          "weight": 100}])
+
+
+def test_redrive_is_refused_with_execution_not_redrivable(sfn: Any) -> None:
+    from aslrun.server.executions import REDRIVE_UNSUPPORTED
+
+    failed = wait_done(sfn, sfn.start_execution(stateMachineArn=create(sfn, "Fails", FAIL))["executionArn"])
+    succeeded = wait_done(sfn, sfn.start_execution(stateMachineArn=create(sfn, "Works", PASS))["executionArn"])
+    assert (failed["redriveStatus"], failed["redriveStatusReason"]) == ("NOT_REDRIVABLE", REDRIVE_UNSUPPORTED)
+    assert succeeded["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
+    for execution, message in ((failed, REDRIVE_UNSUPPORTED),
+                               (succeeded, "Execution is SUCCEEDED and cannot be redriven")):
+        with pytest.raises(ClientError) as excinfo:
+            sfn.redrive_execution(executionArn=execution["executionArn"])
+        assert error_of(excinfo) == ("ExecutionNotRedrivable", message, 400)
+    with pytest.raises(ClientError, match="ExecutionDoesNotExist"):
+        sfn.redrive_execution(executionArn=failed["executionArn"] + "x")
+    # the execution is untouched: no ExecutionRedriven, still FAILED
+    events = sfn.get_execution_history(executionArn=failed["executionArn"])["events"]
+    assert events[-1]["type"] == "ExecutionFailed"
+    assert sfn.describe_execution(executionArn=failed["executionArn"])["status"] == "FAILED"
+
+
+def test_run_store_records_a_cli_run(tmp_path: Path) -> None:
+    definition = tmp_path / "Hello.json"
+    definition.write_text(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"hi": 1},
+                                                                     "End": True}}}))
+    data = tmp_path / "data"
+    runner = CliRunner()
+    ran = runner.invoke(cli, ["run", str(definition), "--quiet", "--execution-name", "cli-run",
+                              f"--store={data}"])
+    assert ran.exit_code == 0, ran.output
+    (tmp_path / "Boom.json").write_text(json.dumps(FAIL))
+    failed = runner.invoke(cli, ["run", str(tmp_path / "Boom.json"), "-q", "--store", str(data)])
+    assert failed.exit_code == 1, failed.output
+    listed = runner.invoke(cli, ["executions", "list", "--data", str(data), "--json"])
+    rows = {e["name"]: e for e in json.loads(listed.output)}
+    assert rows["cli-run"]["status"] == "SUCCEEDED"
+    assert rows["cli-run"]["executionArn"] == "arn:aws:states:us-east-1:111111111111:execution:Hello:cli-run"
+    assert [e["status"] for e in rows.values()].count("FAILED") == 1
+    shown = json.loads(runner.invoke(cli, ["executions", "show", "cli-run", "--data", str(data)]).output)
+    assert json.loads(shown["output"]) == {"hi": 1}
+    history = json.loads(runner.invoke(cli, ["executions", "history", "cli-run", "--data", str(data)]).output)
+    assert [e["type"] for e in history["events"]] == ["ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                                      "ExecutionSucceeded"]
+    again = runner.invoke(cli, ["run", str(definition), "-q", "--execution-name", "cli-run", f"--store={data}"])
+    assert again.exit_code == 2 and "already has an execution" in " ".join(again.output.split())
+    # a server on that store lists the run (the machine itself is not created there)
+    with ApiServer("127.0.0.1", 0, data=data, clock="virtual") as server:
+        server.start()
+        sfn = client(server)
+        described = sfn.describe_execution(executionArn=rows["cli-run"]["executionArn"])
+        assert described["status"] == "SUCCEEDED"

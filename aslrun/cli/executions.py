@@ -62,8 +62,12 @@ def list_(data: str | None, state_machine: str | None, status: str | None, as_js
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
-    return {"executionArn": row["arn"], "stateMachineArn": row["machine_arn"], "name": row["name"],
-            "status": row["status"], "startDate": row["start"], "stopDate": row["stop"]}
+    out = {"executionArn": row["arn"], "stateMachineArn": row["machine_arn"], "name": row["name"],
+           "status": row["status"], "startDate": row["start"], "stopDate": row["stop"]}
+    for column, key in (("version_arn", "stateMachineVersionArn"), ("alias_arn", "stateMachineAliasArn")):
+        if row.get(column):
+            out[key] = row[column]
+    return out
 
 
 @executions.command()

@@ -35,9 +35,12 @@ __all__ = ["run"]
               help="Write the execution history (GetExecutionHistory shape) to this file.")
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view on stderr (errors only).")
+@click.option("--store", "store_dir", is_flag=False, flag_value="", default=None, metavar="[DIR]",
+              help="Record the run in aslrun serve's store (DIR, default its data directory): "
+                   "'aslrun executions list' shows it.")
 @execution_options
 def run(definition: DefinitionChoice, input_: str, name: str | None, execution_name: str | None, context_: str | None,
-        as_json: bool, history_file: Path | None, show_variables: bool, quiet: bool,
+        as_json: bool, history_file: Path | None, show_variables: bool, quiet: bool, store_dir: str | None,
         execution: ExecutionOptions) -> None:
     """Run DEFINITION (JSON or YAML, or a template's state machine) and print its output.
 
@@ -65,6 +68,7 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
                                     listeners=[view] if view is not None else [], context=context_value)
         if history_file is not None:
             check_writable(history_file)
+        recorder = _recorder(store_dir, running, machine, input_value) if store_dir is not None else None
     except AslrunError as exc:
         fail(exc, as_json)
 
@@ -76,6 +80,8 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
                 view.close()
     if interrupted:
         stderr_console().print(f"[yellow]{interrupted[0]}: the execution was aborted[/yellow]")
+    if recorder is not None:
+        recorder.finish(result)
 
     if history_file is not None:
         write_history(history_file, result.history)
@@ -95,6 +101,14 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
         if result.succeeded:
             click.echo(json_text(result.output, indent=2))
     sys.exit(0 if result.succeeded else 1)
+
+
+def _recorder(store_dir: str, running: Any, machine: Any, input_value: Any) -> Any:
+    """--store: the run's row in aslrun serve's store, written before it runs."""
+    from aslrun.server.record import RunRecorder
+    from aslrun.server.store import default_data_dir
+
+    return RunRecorder(store_dir or default_data_dir(), running, machine, input_value)
 
 
 def _discard(text: str) -> None:

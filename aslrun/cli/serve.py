@@ -1,11 +1,14 @@
 """``aslrun serve``: the Step Functions API on localhost, for boto3, the AWS CLI and SDKs.
 
 Exit codes: 0 stopped by Ctrl-C or SIGTERM; 2 bad usage (a port in use, a bad mock file).
+Once listening it prints its endpoint (``http://127.0.0.1:8083``) as one line on stdout, so a
+script that starts it with ``--port 0`` reads the port it got.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,8 @@ def serve(host: str, port: int, data: str | None, clock: str, mock_config: Path 
     signal.signal(signal.SIGTERM, _stop)
     stderr_console().print(f"aslrun serve: listening on {server.endpoint} (data: {where}, clock: {clock})",
                            soft_wrap=True)
+    click.echo(server.endpoint)  # stdout: the one line a script reads to find the port (--port 0)
+    sys.stdout.flush()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

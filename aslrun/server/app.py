@@ -25,6 +25,9 @@ class ApiServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 drops the SYNs of clients that connect together (a test
+    # suite's threads, SDK pools reconnecting after a restart): each dropped one waits 1 s to retry
+    request_queue_size = 128
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8083, *, data: str | Path = MEMORY,
                  clock: str = "real", mock_config: str | Path | None = None, **settings: Any) -> None:

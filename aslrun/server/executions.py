@@ -15,7 +15,7 @@ from aslrun.dataflow import compact_json
 from aslrun.errors import AslrunError, InputError
 from aslrun.execution import Execution
 from aslrun.interpreter import Interpreter
-from aslrun.server.machines import check_machine_arn, describe_row
+from aslrun.server.machines import describe_row
 from aslrun.server.protocol import (
     ApiError,
     decode_token,
@@ -26,17 +26,21 @@ from aslrun.server.protocol import (
     validation_error,
 )
 from aslrun.server.service import Service, api_event, check_name
+from aslrun.server.versions import Target, split_arn, target
 
 __all__ = [
+    "REDRIVE_UNSUPPORTED",
     "describe_execution",
     "describe_state_machine_for_execution",
     "get_execution_history",
     "list_executions",
+    "redrive_execution",
     "start_execution",
     "start_sync_execution",
     "stop_execution",
 ]
 
+_REDRIVE_DAYS = 14
 _STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
 
@@ -52,11 +56,11 @@ def _input(params: dict[str, Any]) -> tuple[str, Any]:
         raise ApiError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'") from None
 
 
-def _prepare(service: Service, params: dict[str, Any]) -> tuple[dict[str, Any], Interpreter, Execution, str]:
-    """The machine row, the interpreter, the (not yet running) execution and the input text."""
-    target = required_str(params, "stateMachineArn")
-    machine_arn, _, test_case = target.partition("#")
-    row = service.machine_row(check_machine_arn(service, machine_arn))
+def _prepare(service: Service, params: dict[str, Any]) -> tuple[Target, Interpreter, Execution, str]:
+    """What runs (machine or version), the interpreter, the (not yet running) execution and the input text."""
+    machine_arn, _, test_case = required_str(params, "stateMachineArn").partition("#")
+    chosen = target(service, machine_arn)
+    row = chosen.run
     text, value = _input(params)
     name = check_name(optional_str(params, "name") or service.new_execution_name())
     interpreter = service.interpreter
@@ -77,11 +81,12 @@ def _prepare(service: Service, params: dict[str, Any]) -> tuple[dict[str, Any], 
         if interpreter is not service.interpreter:
             interpreter.close()
         raise ApiError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'") from None
-    return row, interpreter, execution, text
+    return chosen, interpreter, execution, text
 
 
 def start_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    row, interpreter, execution, text = _prepare(service, params)
+    chosen, interpreter, execution, text = _prepare(service, params)
+    row = chosen.run
     start = round(time.time(), 3)
     if row["type"] == "EXPRESS":
         arn = service.arn("express", row["name"], execution.name, str(uuid.uuid4()))
@@ -90,9 +95,11 @@ def start_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     arn = execution.execution_arn
     try:
         # the primary key makes the name unique: no lock is held across the commit's fsync
+        # synchronous=FULL: the row is on disk (fsync'd) before this answer acknowledges the execution
         service.store.add_execution({
-            "arn": arn, "machine_arn": row["arn"], "name": execution.name, "status": "RUNNING", "input": text,
-            "start": start, "definition": row["definition"], "revision": row["revision"], "role_arn": row["role_arn"],
+            "arn": arn, "machine_arn": chosen.machine["arn"], "name": execution.name, "status": "RUNNING",
+            "input": text, "start": start, "definition": row["definition"], "revision": row["revision"],
+            "role_arn": row["role_arn"], "version_arn": chosen.version_arn, "alias_arn": chosen.alias_arn,
         })
     except sqlite3.IntegrityError:
         if interpreter is not service.interpreter:
@@ -106,7 +113,8 @@ def start_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def start_sync_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    row, interpreter, execution, text = _prepare(service, params)
+    chosen, interpreter, execution, text = _prepare(service, params)
+    row = chosen.machine
     if row["type"] != "EXPRESS":
         if interpreter is not service.interpreter:
             interpreter.close()
@@ -152,6 +160,10 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
            "status": row["status"], "startDate": row["start"]}
     if row["stop"] is not None:
         out["stopDate"] = row["stop"]
+    if row.get("version_arn"):
+        out["stateMachineVersionArn"] = row["version_arn"]
+    if row.get("alias_arn"):
+        out["stateMachineAliasArn"] = row["alias_arn"]
     return out
 
 
@@ -167,12 +179,34 @@ def describe(row: dict[str, Any]) -> dict[str, Any]:
         if row[key] is not None:
             out[key] = row[key]
     out["redriveCount"] = 0
-    if row["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
-        out["redriveStatus"] = "REDRIVABLE"
-    else:
-        out["redriveStatus"] = "NOT_REDRIVABLE"
-        out["redriveStatusReason"] = f"Execution is {row['status']} and cannot be redriven"
+    # NOT_REDRIVABLE exactly when RedriveExecution answers ExecutionNotRedrivable, as AWS documents it
+    out["redriveStatus"] = "NOT_REDRIVABLE"
+    out["redriveStatusReason"] = _not_redrivable(row)
     return out
+
+
+#: why an execution AWS would redrive is refused: aslrun cannot resume one from its failed state yet
+REDRIVE_UNSUPPORTED = ("aslrun serve cannot redrive executions yet: it cannot resume one from its failed state. "
+                       "Start a new execution with the same input instead.")
+
+
+def _not_redrivable(row: dict[str, Any]) -> str:
+    """AWS's reason an execution cannot be redriven, or :data:`REDRIVE_UNSUPPORTED` for one AWS would redrive."""
+    if row["status"] not in ("FAILED", "TIMED_OUT", "ABORTED"):
+        return f"Execution is {row['status']} and cannot be redriven"
+    if row["stop"] is not None and time.time() - row["stop"] > _REDRIVE_DAYS * 86_400:
+        return "Execution redrivable period exceeded"
+    return REDRIVE_UNSUPPORTED
+
+
+def redrive_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """RedriveExecution: ExecutionNotRedrivable for every execution (see :data:`REDRIVE_UNSUPPORTED`)."""
+    token = optional_str(params, "clientToken", 64)
+    if token is not None and not token:
+        raise validation_error("Value at 'clientToken' failed to satisfy constraint: Member must have length "
+                               "greater than or equal to 1")
+    row = _execution_row(service, params)
+    raise ApiError("ExecutionNotRedrivable", _not_redrivable(row))
 
 
 def describe_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +228,11 @@ def describe_state_machine_for_execution(service: Service, params: dict[str, Any
 def list_executions(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("mapRunArn") is not None:
         raise validation_error("Map Runs are not supported by aslrun serve")
-    machine_arn = check_machine_arn(service, required_str(params, "stateMachineArn"))
-    machine = service.machine_row(machine_arn)
+    machine_arn = required_str(params, "stateMachineArn")
+    unqualified, qualifier = split_arn(service, machine_arn)
+    machine = service.machine_row(unqualified)
+    # a version or alias ARN lists the executions started through it
+    column = "machine_arn" if qualifier is None else "version_arn" if qualifier.isdigit() else "alias_arn"
     if machine["type"] == "EXPRESS":
         raise ApiError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
     status = params.get("statusFilter")
@@ -205,7 +242,7 @@ def list_executions(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     size = page_size(params)
     scope = f"executions {machine_arn} {status}"
     offset = decode_token(params, scope)
-    rows = service.store.executions(machine_arn, status, offset, size + 1)
+    rows = service.store.executions(machine_arn, status, offset, size + 1, column=column)
     out: dict[str, Any] = {"executions": [summary(r) for r in rows[:size]]}
     if len(rows) > size:
         out["nextToken"] = encode_token(offset + size, scope)

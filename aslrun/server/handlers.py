@@ -10,7 +10,7 @@ from typing import Any
 
 from aslrun import defaults
 from aslrun.errors import DefinitionError, InputError
-from aslrun.server import executions, machines
+from aslrun.server import executions, machines, versions
 from aslrun.server.protocol import (
     ApiError,
     Operation,
@@ -195,8 +195,17 @@ _OPERATIONS: dict[str, Callable[[Service, dict[str, Any]], dict[str, Any]]] = {
     "DescribeExecution": executions.describe_execution,
     "ListExecutions": executions.list_executions,
     "StopExecution": executions.stop_execution,
+    "RedriveExecution": executions.redrive_execution,
     "GetExecutionHistory": executions.get_execution_history,
     "DescribeStateMachineForExecution": executions.describe_state_machine_for_execution,
+    "PublishStateMachineVersion": versions.publish_state_machine_version,
+    "ListStateMachineVersions": versions.list_state_machine_versions,
+    "DeleteStateMachineVersion": versions.delete_state_machine_version,
+    "CreateStateMachineAlias": versions.create_state_machine_alias,
+    "DescribeStateMachineAlias": versions.describe_state_machine_alias,
+    "UpdateStateMachineAlias": versions.update_state_machine_alias,
+    "ListStateMachineAliases": versions.list_state_machine_aliases,
+    "DeleteStateMachineAlias": versions.delete_state_machine_alias,
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,

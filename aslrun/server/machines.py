@@ -19,6 +19,7 @@ from aslrun.server.protocol import (
     validation_error,
 )
 from aslrun.server.service import Service, check_name, tag_list
+from aslrun.server.versions import describe_version, publish, split_arn
 from aslrun.validation import MACHINE_TYPES, validate_definition
 
 __all__ = [
@@ -70,8 +71,14 @@ def _machine_type(params: dict[str, Any]) -> str:
     return str(value)
 
 
+def _check_publish(params: dict[str, Any]) -> None:
+    if params.get("versionDescription") is not None and params.get("publish") is not True:
+        raise validation_error("Value at 'versionDescription' is only accepted with 'publish' set to true")
+
+
 def create_state_machine(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     name = check_name(required_str(params, "name"))
+    _check_publish(params)
     definition = required_str(params, "definition")
     machine_type = _machine_type(params)
     role_arn = optional_str(params, "roleArn") or defaults.ROLE_ARN
@@ -87,13 +94,20 @@ def create_state_machine(service: Service, params: dict[str, Any]) -> dict[str, 
         created = round(time.time(), 3)
         service.store.add_machine({"arn": arn, "name": name, "type": machine_type, "definition": definition,
                                    "role_arn": role_arn, "created": created, "revision": str(uuid.uuid4())})
+        out = {"stateMachineArn": arn, "creationDate": created}
+        if params.get("publish") is True:
+            out["stateMachineVersionArn"] = publish(service, service.machine_row(arn),
+                                                    optional_str(params, "versionDescription", 256))["arn"]
     service.store.set_tags(arn, tag_list(params.get("tags") or []))
-    return {"stateMachineArn": arn, "creationDate": created}
+    return out
 
 
 def describe_state_machine(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    row = service.machine_row(check_machine_arn(service, required_str(params, "stateMachineArn")))
-    return describe_row(row)
+    arn = required_str(params, "stateMachineArn")
+    _, qualifier = split_arn(service, arn)
+    if qualifier is not None and qualifier.isdigit():
+        return describe_version(service, arn)
+    return describe_row(service.machine_row(check_machine_arn(service, arn)))
 
 
 def describe_row(row: dict[str, Any], stored_definition: str | None = None) -> dict[str, Any]:
@@ -123,6 +137,7 @@ def update_state_machine(service: Service, params: dict[str, Any]) -> dict[str, 
     arn = check_machine_arn(service, required_str(params, "stateMachineArn"))
     definition = optional_str(params, "definition")
     role_arn = optional_str(params, "roleArn")
+    _check_publish(params)
     if definition is None and role_arn is None and not params.get("loggingConfiguration") \
             and not params.get("tracingConfiguration"):
         raise ApiError("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, "
@@ -136,7 +151,11 @@ def update_state_machine(service: Service, params: dict[str, Any]) -> dict[str, 
         if any(row[k] != v for k, v in changes.items()):
             service.store.update_machine(arn, **changes, updated=updated, revision=str(uuid.uuid4()))
         row = service.machine_row(arn)
-    return {"updateDate": row["updated"] or updated, "revisionId": row["revision"]}
+        out = {"updateDate": row["updated"] or updated, "revisionId": row["revision"]}
+        if params.get("publish") is True:
+            out["stateMachineVersionArn"] = publish(service, row,
+                                                    optional_str(params, "versionDescription", 256))["arn"]
+    return out
 
 
 def delete_state_machine(service: Service, params: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,13 @@ events go to a writer thread that commits them to the store in batches as they a
 final status is written when it ends, before it leaves the set of live executions, so a read
 after that finds everything in the store.
 
+What is durable: StartExecution answers only after the execution's row is committed (the store
+runs ``synchronous=FULL``, so the commit is fsync'd); a final status is committed after the
+execution's last events. The events of a running execution are committed in batches, so a crash
+can lose the last few of them (never those of a finished execution): recovery appends its
+``ExecutionFailed`` after the last stored event, and writes ``ExecutionStarted`` from the row when
+no event of the execution reached the disk.
+
 When the server starts on a store that holds RUNNING executions, the server that ran them died.
 They are marked FAILED with ``States.Runtime`` (cause :data:`LOST_CAUSE`) and an
 ``ExecutionFailed`` event: running them again from the start would repeat Tasks that already had
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import re
 import threading
 import time
@@ -91,11 +99,12 @@ class Service:
     :param data: the data directory, or ``":memory:"``.
     :param clock: ``"real"`` (default) or ``"virtual"`` (Waits and retries take no time).
     :param mock_config: a MockConfigFile; ``StartExecution`` on ``<machine ARN>#<TestCase>`` uses it.
+    :param routing_seed: the seed of :attr:`routing`, which picks the version an alias runs.
     """
 
     def __init__(self, data: str | Path = MEMORY, *, clock: str = "real", mock_config: str | Path | None = None,
                  region: str = defaults.REGION, account: str = defaults.ACCOUNT_ID,
-                 integrations: Iterable[Integration] = ()) -> None:
+                 integrations: Iterable[Integration] = (), routing_seed: int = 0) -> None:
         from aslrun.integrations.mock import MockConfig
 
         self.clock = clock
@@ -108,6 +117,8 @@ class Service:
         self.interpreter = Interpreter(clock=clock, region=region, account=account,
                                        integrations=[*integrations, self.activities])
         self.live: dict[str, Live] = {}
+        #: picks an alias's version by weight (seeded: the same sequence on every fresh server)
+        self.routing = random.Random(routing_seed)
         self.lock = threading.RLock()
         self._machines: dict[tuple[str, str], StateMachine] = {}
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -124,12 +135,23 @@ class Service:
 
     def recover(self) -> None:
         """Fail the executions a previous server left RUNNING (see the module's docstring)."""
-        now = time.time()
+        now = round(time.time(), 3)
         for row in self.store.running():
             last = self.store.last_event_id(row["arn"])
-            event = {"id": last + 1, "previousEventId": last, "timestamp": round(now, 3), "type": "ExecutionFailed",
-                     "executionFailedEventDetails": {"error": "States.Runtime", "cause": LOST_CAUSE}}
-            self.store.add_events([(row["arn"], last + 1, event)])
+            events = []
+            if last == 0:
+                # killed before the writer committed its first batch: the row (fsync'd before
+                # StartExecution answered) has what ExecutionStarted said
+                last = 1
+                events.append((row["arn"], 1, {
+                    "id": 1, "previousEventId": 0, "timestamp": row["start"], "type": "ExecutionStarted",
+                    "executionStartedEventDetails": {
+                        "input": compact_json(json.loads(row["input"])), "inputDetails": {"truncated": False},
+                        "roleArn": row["role_arn"]}}))
+            events.append((row["arn"], last + 1, {
+                "id": last + 1, "previousEventId": last, "timestamp": now, "type": "ExecutionFailed",
+                "executionFailedEventDetails": {"error": "States.Runtime", "cause": LOST_CAUSE}}))
+            self.store.add_events(events)
             self.store.finish_execution(row["arn"], "FAILED", None, "States.Runtime", LOST_CAUSE, now)
 
     def close(self, timeout: float = 10.0) -> None:

@@ -47,6 +47,15 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS activities (
     arn TEXT PRIMARY KEY, name TEXT NOT NULL, created REAL NOT NULL, seq INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS versions (
+    arn TEXT PRIMARY KEY, machine_arn TEXT NOT NULL, number INTEGER NOT NULL, definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL, revision TEXT NOT NULL, description TEXT, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS version_numbers (machine_arn TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS aliases (
+    arn TEXT PRIMARY KEY, machine_arn TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
+    routing TEXT NOT NULL, created REAL NOT NULL, updated REAL, seq INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tags (
     arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key)
 );
@@ -54,7 +63,9 @@ CREATE TABLE IF NOT EXISTS tags (
 
 _MACHINE_COLUMNS = ("arn", "name", "type", "definition", "role_arn", "created", "updated", "revision")
 _EXECUTION_COLUMNS = ("arn", "machine_arn", "name", "status", "input", "output", "error", "cause", "start", "stop",
-                      "definition", "revision", "role_arn")
+                      "definition", "revision", "role_arn", "version_arn", "alias_arn")
+#: columns added to ``executions`` after the first release, with their types (older stores get them on open)
+_ADDED_COLUMNS = {"version_arn": "TEXT", "alias_arn": "TEXT"}
 
 
 def default_data_dir() -> Path:
@@ -81,6 +92,10 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(executions)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE executions ADD COLUMN {column} {kind}")
         self._seq = self._scalar("SELECT MAX(m) FROM (SELECT MAX(seq) AS m FROM machines UNION ALL "
                                  "SELECT MAX(seq) FROM executions UNION ALL SELECT MAX(seq) FROM activities)") or 0
 
@@ -137,9 +152,67 @@ class Store:
                        [fields[n] for n in names] + [arn])
 
     def delete_machine(self, arn: str) -> None:
+        """Forget a state machine with its versions and aliases (their executions stay)."""
         with self._transaction() as db:
             db.execute("DELETE FROM machines WHERE arn = ?", (arn,))
             db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+            db.execute("DELETE FROM versions WHERE machine_arn = ?", (arn,))
+            db.execute("DELETE FROM version_numbers WHERE machine_arn = ?", (arn,))
+            db.execute("DELETE FROM aliases WHERE machine_arn = ?", (arn,))
+
+    # ------------------------------------------------------------ versions and aliases
+
+    def add_version(self, machine: dict[str, Any], description: str | None, created: float) -> dict[str, Any]:
+        """Publish the machine's current revision as its next version number (numbers are never reused)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT last FROM version_numbers WHERE machine_arn = ?", (machine["arn"],)).fetchone()
+            number = (row["last"] if row is not None else 0) + 1
+            db.execute("INSERT OR REPLACE INTO version_numbers (machine_arn, last) VALUES (?, ?)",
+                       (machine["arn"], number))
+            version = {"arn": f"{machine['arn']}:{number}", "machine_arn": machine["arn"], "number": number,
+                       "definition": machine["definition"], "role_arn": machine["role_arn"],
+                       "revision": machine["revision"], "description": description, "created": created}
+            db.execute("INSERT INTO versions (arn, machine_arn, number, definition, role_arn, revision, description, "
+                       "created) VALUES (:arn, :machine_arn, :number, :definition, :role_arn, :revision, "
+                       ":description, :created)", version)
+        return version
+
+    def version(self, arn: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM versions WHERE arn = ?", arn)
+        return rows[0] if rows else None
+
+    def versions(self, machine_arn: str, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        """Newest first."""
+        return self._rows("SELECT * FROM versions WHERE machine_arn = ? ORDER BY number DESC LIMIT ? OFFSET ?",
+                          machine_arn, limit, offset)
+
+    def delete_version(self, arn: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM versions WHERE arn = ?", (arn,))
+
+    def put_alias(self, alias: dict[str, Any]) -> None:
+        """Create or replace an alias (``routing`` a list, stored as JSON)."""
+        values = {**alias, "routing": json.dumps(alias["routing"]), "seq": self._next_seq()}
+        with self._transaction() as db:
+            old = db.execute("SELECT seq FROM aliases WHERE arn = ?", (alias["arn"],)).fetchone()
+            if old is not None:
+                values["seq"] = old["seq"]
+            db.execute("INSERT OR REPLACE INTO aliases (arn, machine_arn, name, description, routing, created, "
+                       "updated, seq) VALUES (:arn, :machine_arn, :name, :description, :routing, :created, "
+                       ":updated, :seq)", values)
+
+    def alias(self, arn: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM aliases WHERE arn = ?", arn)
+        return {**rows[0], "routing": json.loads(rows[0]["routing"])} if rows else None
+
+    def aliases(self, machine_arn: str) -> list[dict[str, Any]]:
+        """Oldest first (as AWS's recorded answers list them)."""
+        return [{**row, "routing": json.loads(row["routing"])}
+                for row in self._rows("SELECT * FROM aliases WHERE machine_arn = ? ORDER BY seq", machine_arn)]
+
+    def delete_alias(self, arn: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM aliases WHERE arn = ?", (arn,))
 
     # ------------------------------------------------------------ executions
 
@@ -154,11 +227,12 @@ class Store:
         return rows[0] if rows else None
 
     def executions(self, machine_arn: str | None = None, status: str | None = None, offset: int = 0,
-                   limit: int = -1) -> list[dict[str, Any]]:
-        """Newest first (by start), optionally of one machine and with one status."""
+                   limit: int = -1, column: str = "machine_arn") -> list[dict[str, Any]]:
+        """Newest first (by start), optionally of one machine (or ``column``: version or alias) and one status."""
         where, args = [], []
         if machine_arn is not None:
-            where.append("machine_arn = ?")
+            assert column in ("machine_arn", "version_arn", "alias_arn")
+            where.append(f"{column} = ?")
             args.append(machine_arn)
         if status is not None:
             where.append("status = ?")

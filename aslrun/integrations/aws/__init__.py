@@ -4,8 +4,9 @@ The ``aws`` integration (entry point ``aws = aslrun.integrations.aws:AwsIntegrat
 ``arn:aws:states:::aws-sdk:<service>:<action>`` for any operation botocore knows, the optimized
 ``dynamodb:getItem/putItem/updateItem/deleteItem``, ``sqs:sendMessage``, ``sns:publish``,
 ``events:putEvents`` and ``states:startExecution`` (``.sync``, ``.sync:2``), each with
-``.waitForTaskToken`` where AWS offers it. ``lambda:invoke`` and Lambda ARNs belong to the Lambda
-integration (``lambdas.py``).
+``.waitForTaskToken`` where AWS offers it, and a Distributed Map's ItemReader (``s3:getObject``,
+``s3:listObjectsV2``) and ResultWriter (``s3:putObject``) calls (``items.py``; not Task resources).
+``lambda:invoke`` and Lambda ARNs belong to the Lambda integration (``lambdas.py``).
 
 Options (``Interpreter(options={...})``; CLI flags in brackets):
 
@@ -90,6 +91,10 @@ class AwsIntegration:
                 "", ".waitForTaskToken")
         if resource.service == "states":
             return resource.action == "startExecution" and resource.pattern in _PATTERNS["states"]
+        if resource.service == "s3":  # a Distributed Map's ItemReader / ResultWriter (items.py)
+            from aslrun.integrations.aws.items import ACTIONS
+
+            return resource.action in ACTIONS and resource.pattern == ""
         from aslrun.integrations.aws.optimized import OPTIMIZED
 
         return (resource.service, resource.action) in OPTIMIZED and resource.pattern in _PATTERNS[resource.service]
@@ -145,6 +150,10 @@ class AwsIntegration:
             self._announced.add(service_name)
             yield Progress(f"{service_name} calls go to real AWS ({self.targets().region})", request.scope)
         client = yield Blocking(self.targets().client, (service_name,))
+        if service == "s3" and not sdk:
+            from aslrun.integrations.aws.items import items_call
+
+            return (yield from items_call(client, resource.action, request.parameters, request.context))
         if sdk:
             from aslrun.integrations.aws.sdk import sdk_call
 
