@@ -65,6 +65,11 @@ class TemplateFunction:
     runtime: str | None
     code_uri: str | None
     type: str
+    #: ``Environment.Variables`` (SAM ``Globals.Function``'s merged under the function's), resolved
+    environment: Mapping[str, str] = field(default_factory=dict)
+    #: ``Timeout`` (seconds) and ``MemorySize`` (MB), None when the template leaves Lambda's defaults
+    timeout: float | None = None
+    memory: int | None = None
 
 
 @dataclass(frozen=True)
@@ -500,13 +505,49 @@ def _functions(resolver: Resolver) -> list[TemplateFunction]:
         code = props.get("CodeUri", props.get("Code"))
         asset = (resource.get("Metadata") or {}).get("aws:asset:path")
         code_uri = code if isinstance(code, str) else asset if isinstance(asset, str) else None
+        timeout, memory = (_number(resolver, props.get(key)) for key in ("Timeout", "MemorySize"))
         found.append(TemplateFunction(
             logical_id=logical_id, name=resolver.physical_name(logical_id), arn=resolver.arn(logical_id),
             handler=props.get("Handler") if isinstance(props.get("Handler"), str) else None,
             runtime=props.get("Runtime") if isinstance(props.get("Runtime"), str) else None,
             code_uri=code_uri, type=resource["Type"],
+            environment=_variables(resolver, logical_id, globals_.get("Environment"),
+                                   (resource.get("Properties") or {}).get("Environment")),
+            timeout=timeout, memory=int(memory) if memory is not None else None,
         ))
     return found
+
+
+def _number(resolver: Resolver, value: Any) -> float | None:
+    """A ``Timeout``/``MemorySize`` (a number, a numeric string or an intrinsic giving one), else None."""
+    try:
+        value = resolver.resolve(value)
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (InputError, TypeError, ValueError):
+        return None
+
+
+def _variables(resolver: Resolver, logical_id: str, *environments: Any) -> dict[str, str]:
+    """``Environment.Variables`` of the globals then the function (the function's win), resolved to text."""
+    found: dict[str, str] = {}
+    for environment in environments:
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
+        for name, value in (variables or {}).items() if isinstance(variables, dict) else ():
+            try:
+                value = resolver.resolve(value)
+            except InputError as exc:
+                resolver.notes.append(f"{logical_id}: environment variable {name} left out: {exc}")
+                continue
+            if value is _NO_VALUE:
+                continue
+            found[str(name)] = _variable_text(value)
+    return found
+
+
+def _variable_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
 def read_template_definition(template: str | Path | None = None, logical_id: str | None = None, *,

@@ -248,7 +248,7 @@ def run_sample(*extra: str, order: str | None = None) -> Any:
                             "AWS_DEFAULT_REGION": "us-east-1", "NO_COLOR": "1"})
     args = ["run", str(SAMPLE / "order.json"), "--input", order or f"@{SAMPLE / 'order.input.json'}",
             "--aws-setup", str(SAMPLE / "setup.py"), "--machine", f"Fulfilment={SAMPLE / 'fulfilment.json'}",
-            "--json", *extra]
+            "--lambda", f"PriceOrder={SAMPLE / 'handlers' / 'price.py'}:handler", "--json", *extra]
     result = runner.invoke(cli, args, prog_name="aslrun")
     for secret in (FAKE_KEY, FAKE_SECRET):
         assert secret not in result.output
@@ -271,7 +271,8 @@ def test_sample_runs_on_the_embedded_aws() -> None:
     try:
         shipped = run_sample()
         assert shipped.exit_code == 0, shipped.output
-        assert json.loads(shipped.output)["output"]["tracking"] == "TRK-A-1001"
+        output = json.loads(shipped.output)["output"]
+        assert output["tracking"] == "TRK-A-1001" and output["total"] == 42.5  # priced by the local handler
         reset_local(ACCOUNT)
         duplicate = run_sample(order='{"orderId": "A-0999", "customer": {"email": "b@e.com"}, "total": 3, '
                                      '"items": []}')

@@ -10,14 +10,17 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from leakcheck import listening_sockets
 
 from aslrun import Interpreter
 from aslrun.cli.main import cli
@@ -493,3 +496,171 @@ def test_concurrent_invocations_get_a_worker_each(interp: Any) -> None:
     assert result.status == "SUCCEEDED", result.cause
     assert len(set(result.output)) == 3  # three execution environments, as Lambda scales out
     assert elapsed < 0.85  # they ran side by side (one after the other takes 0.9 s)
+
+
+# ---------------------------------------------------------------- handlers reach the run's AWS
+
+AWS_HANDLER = textwrap.dedent("""\
+    import os
+
+    import boto3
+
+
+    def read(event, context):
+        table = os.environ.get("TABLE", "Orders")
+        found = [boto3.client("dynamodb").get_item(TableName=table, Key={"orderId": {"S": key}}).get("Item")
+                 for key in event["keys"]]
+        return {"found": found, "endpoint": os.environ.get("AWS_ENDPOINT_URL")}
+
+
+    def env(event, context):
+        return {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "TABLE", "GLOBAL",
+                                               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")} | {
+            "remaining": context.get_remaining_time_in_millis()}
+    """)
+AWS_SETUP = textwrap.dedent("""\
+    def setup(session):
+        dynamodb = session.client("dynamodb")
+        dynamodb.create_table(TableName="Orders", KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],
+                              AttributeDefinitions=[{"AttributeName": "orderId", "AttributeType": "S"}],
+                              BillingMode="PAY_PER_REQUEST")
+        dynamodb.put_item(TableName="Orders", Item={"orderId": {"S": "from-setup"}})
+    """)
+#: the handler runs first (before any AWS Task: the setup is done for it), then a Task writes, then it reads again
+READS = {"StartAt": "Before", "States": {
+    "Before": {"Type": "Task", "Resource": ARN + "read", "Parameters": {"keys": ["from-setup"]},
+               "ResultPath": "$.before", "Next": "Put"},
+    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "ResultPath": None, "Next": "After",
+            "Parameters": {"TableName": "Orders", "Item": {"orderId": {"S": "from-task"}}}},
+    "After": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultSelector": {"p.$": "$.Payload"},
+              "Parameters": {"FunctionName": "read", "Payload": {"keys": ["from-setup", "from-task"]}},
+              "ResultPath": "$.after", "End": True}}}
+
+
+@pytest.fixture()
+def aws_code(tmp_path: Path) -> Iterator[Path]:
+    from aslrun.integrations.aws.target import reset_local
+
+    (tmp_path / "aws_handler.py").write_text(AWS_HANDLER)
+    (tmp_path / "aws_setup.py").write_text(AWS_SETUP)
+    (tmp_path / "reads.json").write_text(json.dumps(READS))
+    reset_local("111111111111")
+    yield tmp_path
+    reset_local("111111111111")
+
+
+def _closed(endpoint: str) -> bool:
+    host, port = endpoint.removeprefix("http://").split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+def _check_reads(output: dict[str, Any]) -> str:
+    assert output["before"]["found"] == [{"orderId": {"S": "from-setup"}}]
+    assert output["after"]["p"]["found"] == [{"orderId": {"S": "from-setup"}}, {"orderId": {"S": "from-task"}}]
+    endpoint: str = output["after"]["p"]["endpoint"]
+    assert endpoint.startswith("http://127.0.0.1:") and endpoint == output["before"]["endpoint"]
+    return endpoint
+
+
+def test_a_handler_reads_what_the_setup_and_a_task_wrote_cli(aws_code: Path) -> None:
+    listening = listening_sockets()
+    out = CliRunner().invoke(cli, ["run", str(aws_code / "reads.json"), "--json", "--aws-setup",
+                                   str(aws_code / "aws_setup.py"), "--lambda", f"read={aws_code}/aws_handler.py:read"])
+    assert out.exit_code == 0, out.output
+    assert "testing" not in out.output  # the fake keys are never shown
+    endpoint = _check_reads(json.loads(out.output)["output"])
+    assert _closed(endpoint) and listening_sockets() == listening  # the server ended with the run
+
+
+def test_a_handler_reads_what_the_setup_and_a_task_wrote_api(aws_code: Path) -> None:
+    options = {"lambda.functions": {"read": f"{aws_code}/aws_handler.py:read"},
+               "aws.setup": str(aws_code / "aws_setup.py")}
+    with Interpreter(options=options) as interp:
+        result = interp.run(READS)
+        assert result.status == "SUCCEEDED", result.error
+        endpoint = _check_reads(result.output)
+        assert _closed(endpoint)  # closed when the execution ended, not only with the interpreter
+
+
+def test_no_server_without_lambda_bindings(aws_code: Path) -> None:
+    listening = listening_sockets()
+    put = {"StartAt": "Put", "States": {"Put": {**READS["States"]["Put"], "End": True}}}
+    del put["States"]["Put"]["Next"]
+    with Interpreter(options={"aws.setup": str(aws_code / "aws_setup.py")}) as interp:
+        execution = interp.start(put)
+        assert execution.run().status == "SUCCEEDED"
+        assert listening_sockets() == listening
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"aws.target": "real"}, {"AWS_ENDPOINT_URL": None, "AWS_ENDPOINT_URL_DYNAMODB": None}),
+    ({"aws.target": "http://127.0.0.1:9", "aws.services": {"dynamodb": "http://127.0.0.1:8"}},
+     {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8"}),
+])
+def test_worker_endpoints_follow_the_aws_target(aws_code: Path, monkeypatch: pytest.MonkeyPatch,
+                                                options: dict[str, Any], expected: dict[str, Any]) -> None:
+    # only the worker's environment is looked at: nothing calls AWS
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    listening = listening_sockets()
+    with Interpreter(options={**options, "lambda.functions": {"env": f"{aws_code}/aws_handler.py:env"}}) as interp:
+        result = interp.run(machine(ARN + "env"))
+        assert result.status == "SUCCEEDED", result.error
+        assert {k: result.output[k] for k in expected} == expected
+        assert listening_sockets() == listening  # no embedded server for a remote target
+
+
+def test_cli_aws_real_sets_no_endpoint_for_workers(aws_code: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    (aws_code / "env.json").write_text(json.dumps(machine(ARN + "env")))
+    out = CliRunner().invoke(cli, ["run", str(aws_code / "env.json"), "--json", "--aws", "real",
+                                   "--lambda", f"env={aws_code}/aws_handler.py:env"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["output"]["AWS_ENDPOINT_URL"] is None
+
+
+TEMPLATE = textwrap.dedent("""\
+    Transform: AWS::Serverless-2016-10-31
+    Globals:
+      Function:
+        Runtime: python3.12
+        Timeout: 7
+        Environment:
+          Variables: {TABLE: from-globals, GLOBAL: "yes"}
+    Resources:
+      EnvFunction:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: fns/
+          Handler: aws_handler.env
+          MemorySize: 512
+          Environment:
+            Variables:
+              TABLE: !Ref Orders
+      Orders:
+        Type: AWS::DynamoDB::Table
+        Properties: {TableName: orders-table}
+      Machine:
+        Type: AWS::Serverless::StateMachine
+        Properties:
+          Definition:
+            StartAt: Call
+            States:
+              Call: {Type: Task, Resource: !GetAtt EnvFunction.Arn, End: true}
+    """)
+
+
+def test_template_environment_timeout_and_memory_are_applied(tmp_path: Path) -> None:
+    (tmp_path / "fns").mkdir()
+    (tmp_path / "fns" / "aws_handler.py").write_text(AWS_HANDLER)
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    out = CliRunner().invoke(cli, ["run", "--template", str(tmp_path / "template.yaml"), "--json"])
+    assert out.exit_code == 0, out.output
+    output = json.loads(out.output)["output"]
+    assert output["TABLE"] == "orders-table" and output["GLOBAL"] == "yes"  # the function's wins, globals merged
+    assert output["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
+    assert 3000 < output["remaining"] <= 7000  # Timeout: 7, not Lambda's default 3

@@ -19,8 +19,9 @@ def setup(session):
         AttributeDefinitions=[{"AttributeName": "sku", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    for sku, stock in (("BOOK-1", 10), ("MUG-7", 5)):
-        dynamodb.put_item(TableName="Inventory", Item={"sku": {"S": sku}, "stock": {"N": str(stock)}})
+    for sku, stock, price in (("BOOK-1", 10, "12.50"), ("MUG-7", 5, "15.00")):
+        dynamodb.put_item(TableName="Inventory",
+                          Item={"sku": {"S": sku}, "stock": {"N": str(stock)}, "price": {"N": price}})
     session.client("sqs").create_queue(QueueName="warehouse")
     session.client("sns").create_topic(Name="order-updates")
     # an order placed before: submitting A-0999 again is caught as DynamoDB.ConditionalCheckFailedException

@@ -16,7 +16,8 @@ Options (``Interpreter(options={...})``; CLI flags in brackets):
 * ``aws.services`` [``--aws SERVICE=TARGET``, repeatable]: per-service overrides, ``{"dynamodb": "real"}``.
 * ``aws.region``: the calls' region (default: the interpreter's; for ``real``, boto3's configured one).
 * ``aws.setup`` [``--aws-setup FILE.py``]: a file whose ``setup(session)`` prepares the target (tables,
-  queues, buckets, secrets) with a boto3 Session bound to it, before the first call of the run.
+  queues, buckets, secrets) with a boto3 Session bound to it, before the first call of the run (or the
+  first invocation of a local Lambda handler, which may read what it made).
 * ``aws.machines`` [``--machine NAME=FILE``, repeatable]: ``{name: path or definition}``, the child
   state machines ``states:startExecution`` starts (picked by the name in ``StateMachineArn``).
 * ``aws.sdk_attempt_count``: end ``aws-sdk`` error causes with `` (SDK Attempt Count: 1)`` as AWS's
@@ -25,6 +26,7 @@ Options (``Interpreter(options={...})``; CLI flags in brackets):
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from aslrun.integrations.arn import ResourceArn
@@ -66,6 +68,7 @@ class AwsIntegration:
         self._machines: Any = None
         self._announced: set[str] = set()
         self._set_up = False
+        self._setup_lock = threading.Lock()
         #: aws-sdk service ids -> botocore names, looked up once per integration
         self._names: dict[str, str] = {}
 
@@ -113,6 +116,23 @@ class AwsIntegration:
         """A boto3 Session bound to the run's targets."""
         return self.targets().session()
 
+    @property
+    def prepared(self) -> bool:
+        """Whether :meth:`prepare` has run (``aws.setup`` is done, or there is none)."""
+        return self._set_up
+
+    def prepare(self) -> None:
+        """Run ``aws.setup`` once for the interpreter (blocking, thread-safe): before this integration's first
+        call, and before a local Lambda handler's first invocation (it may read what the setup made)."""
+        with self._setup_lock:
+            if self._set_up:
+                return
+            try:
+                if self.options.get("aws.setup"):
+                    run_setup(self.options["aws.setup"], self.session())
+            finally:
+                self._set_up = True  # a failed setup fails its run, and is not tried again
+
     def invoke(self, request: Any) -> Any:
         """Run one Task: a generator yielding Blocking calls, returning the result."""
         return self._invoke(request)
@@ -123,9 +143,7 @@ class AwsIntegration:
         resource: ResourceArn = request.resource
         sdk = resource.arn.split(":")[5] == "aws-sdk"
         if not self._set_up:
-            self._set_up = True
-            if self.options.get("aws.setup"):
-                yield Blocking(run_setup, (self.options["aws.setup"], self.session()))
+            yield Blocking(self.prepare, ())
         if resource.service == "states" and not sdk:
             from aslrun.integrations.aws.states import ChildMachines, start_execution
 

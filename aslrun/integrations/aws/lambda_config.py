@@ -176,7 +176,8 @@ def template_bindings(template: Any) -> dict[str, Any]:
     """Bindings for a template's Python functions whose ``CodeUri`` is a local directory (by function name).
 
     ``template`` is a :class:`~aslrun.templates.TemplateDefinition`; handler ``app.lambda_handler``
-    becomes ``CODE_URI/app.py:lambda_handler``.
+    becomes ``CODE_URI/app.py:lambda_handler``, with the function's ``Environment.Variables``, ``Timeout``
+    and ``MemorySize`` (SAM ``Globals.Function`` included; Lambda's defaults where the template says nothing).
     """
     found: dict[str, Any] = {}
     base = Path(template.template_path).parent if template.template_path is not None else Path.cwd()
@@ -188,7 +189,13 @@ def template_bindings(template: Any) -> dict[str, Any]:
         path = code / (modname.replace(".", "/") + ".py")
         if not sep or not code.is_dir() or not path.is_file():
             continue
-        found[fn.name] = f"{path.resolve()}:{function}"
+        spec: dict[str, Any] = {"handler": f"{path.resolve()}:{function}",
+                                "environment": dict(getattr(fn, "environment", None) or {})}
+        if getattr(fn, "timeout", None) is not None:
+            spec["timeout"] = fn.timeout
+        if getattr(fn, "memory", None) is not None:
+            spec["memory"] = fn.memory
+        found[fn.name] = spec
     return found
 
 

@@ -20,7 +20,14 @@ that handles the resource (the boto3 one).
 Interpreter options: ``lambda.functions`` and ``lambda.template_functions`` (see
 :mod:`~aslrun.integrations.aws.lambda_config`), ``lambda.template_ids`` (a template's
 ``{logical id: function name}``, so a binding may name a function by its logical id) and
-``lambda.environment`` (variables added to every function's environment, e.g. an endpoint for the AWS SDK).
+``lambda.environment`` (variables added to every function's environment).
+
+A handler's own AWS SDK calls go where the run's (``aws.target``) go: under ``local`` (the default) to the
+run's embedded AWS, served to the workers on ``127.0.0.1`` by :class:`~aslrun.integrations.aws.embedded.
+EmbeddedServer` (started with the first worker, stopped in :meth:`LambdaIntegration.close`) as
+``AWS_ENDPOINT_URL`` with fake keys; under a URL to that URL (``AWS_ENDPOINT_URL_<SERVICE>`` for a
+per-service URL); under ``real`` nowhere in particular (the handler's own credential chain and endpoints).
+``aws.setup`` runs before a handler's first invocation, so the handler sees what it made.
 """
 
 from __future__ import annotations
@@ -59,20 +66,26 @@ _LOG_TAIL_BYTES = 4096
 _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                          "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
                          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+#: boto3's ``AWS_ENDPOINT_URL_<SERVICE ID>`` names where the service id is not botocore's name
+_ENDPOINT_IDS = {"stepfunctions": "SFN", "events": "EVENTBRIDGE", "logs": "CLOUDWATCH_LOGS"}
 
 
 def function_environment(binding: LambdaBinding, ref: FunctionRef, extra: Mapping[str, str] | None = None,
-                         local: bool = True) -> dict[str, str]:
+                         local: bool = True, endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment a function's worker gets: this process's, Lambda's reserved variables, the function's own.
 
     Under a ``local`` AWS target the worker gets fake AWS keys instead of yours, so a handler's own AWS SDK
-    calls can never reach real AWS by accident (``lambda.environment`` may point them at an endpoint).
+    calls can never reach real AWS by accident. ``endpoints`` (``AWS_ENDPOINT_URL[_SERVICE]``: URL) replace
+    any endpoint variable of this process; ``lambda.environment`` (``extra``) may still override them.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER", "LAMBDA_"))}
     if local:
         for name in _CREDENTIAL_VARIABLES:
             env.pop(name, None)
         env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    if endpoints:
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        env.update(endpoints)
     env.update(dict(extra or {}))
     env.update({
         "_HANDLER": binding.handler,
@@ -137,6 +150,8 @@ class LambdaIntegration:
         self.interpreter = interpreter
         self._pools: dict[tuple[Any, ...], FunctionPool] = {}
         self._lock = threading.Lock()
+        #: the embedded AWS served to the workers (local target only), started with the first worker
+        self._server: Any = None
         seed = getattr(interpreter, "seed", None)
         self._rng = random.Random(seed) if seed is not None else random.SystemRandom()
 
@@ -232,6 +247,9 @@ class LambdaIntegration:
                 dict(self._options), region, account, name, params.get("Qualifier"), call.body,
                 call.invocation_type, call.log_type, call.client_context))
         else:
+            aws = self._aws_integration()
+            if aws is not None and not aws.prepared:  # the handler may read what --aws-setup makes
+                yield Blocking(aws.prepare, ())
             reply = yield from self._run_local(binding, ref, call)
         if _is_sdk(request.resource):
             return _sdk_result(reply)
@@ -274,22 +292,55 @@ class LambdaIntegration:
             pool = self._pools.get(key)
             if pool is None:
                 extra = self._options.get("lambda.environment") or {}
-                env = function_environment(binding, ref, extra, local=self._local_target())
+                env = function_environment(binding, ref, extra, local=self._local_target(),
+                                           endpoints=self._endpoints())
                 pool = FunctionPool(env, str(binding.path.parent))
                 self._pools[key] = pool
             return pool
+
+    def _aws_integration(self) -> Any:
+        """The interpreter's ``aws`` integration (it runs ``aws.setup``), or None."""
+        registry = getattr(self.interpreter, "integrations", None)
+        if registry is None:
+            return None
+        return next((i for i in registry.all() if getattr(i, "name", None) == "aws" and hasattr(i, "prepare")), None)
+
+    def _endpoints(self) -> dict[str, str]:
+        """Where the workers' AWS SDK calls go (called under the lock): ``AWS_ENDPOINT_URL[_SERVICE]`` variables."""
+        from aslrun.integrations.aws.target import boto_service, parse_target, target_for
+
+        options = dict(self._options)
+        target = target_for("", options)
+        found: dict[str, str] = {}
+        if target.kind == "local":
+            if self._server is None:
+                from aslrun.integrations.aws.embedded import EmbeddedServer
+
+                self._server = EmbeddedServer(self._where()[1])
+            found["AWS_ENDPOINT_URL"] = self._server.url
+        elif target.url is not None:
+            found["AWS_ENDPOINT_URL"] = target.url
+        for service, value in (options.get("aws.services") or {}).items():
+            given = parse_target(str(value))
+            if given.url is not None:
+                name = boto_service(str(service))
+                found["AWS_ENDPOINT_URL_" + _ENDPOINT_IDS.get(name, name.upper().replace("-", "_"))] = given.url
+        return found
 
     def _ref_of_arn(self, arn: str) -> FunctionRef:
         region, account, partition = self._where()
         return function_ref(arn, region, account, partition)
 
     def close(self) -> None:
-        """Stop every worker process (they start again on the next invocation)."""
+        """Stop every worker process and the embedded AWS server (they start again on the next invocation)."""
         with self._lock:
             pools = list(self._pools.values())
             self._pools = {}
+            server, self._server = self._server, None
         for pool in pools:
             pool.close()
+        if server is not None:  # after the workers: none is still talking to it
+            server.close()
 
 
 # ---------------------------------------------------------------- shapes

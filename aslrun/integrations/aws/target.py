@@ -10,7 +10,9 @@ Options (``Interpreter(options={...})``, the CLI's ``--aws``):
 ``local`` is moto's in-memory AWS reached without a socket: each client gets its own moto
 ``BotocoreStubber`` on its ``before-send`` event, so nothing is patched globally, no server or thread
 runs, and a per-service ``real`` override in the same run really goes to AWS. Its state lives in moto's
-in-process backends, under the run's account id (sent as ``x-moto-account-id``).
+in-process backends, under the run's account id (sent as ``x-moto-account-id``). When the run has local
+Lambda handlers, the same backends are also served to their worker processes on ``127.0.0.1`` for the
+run (:mod:`aslrun.integrations.aws.embedded`); aslrun's own clients still need no socket.
 
 :func:`client_for` is the public helper: a boto3 client for one service under a run's options.
 """

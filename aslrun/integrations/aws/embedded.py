@@ -1,0 +1,75 @@
+"""The embedded AWS on a socket, for the local Lambda workers of a run (``--aws local`` with ``--lambda``).
+
+aslrun's own boto3 clients reach moto's in-process backends without a socket
+(:mod:`aslrun.integrations.aws.target`); a handler runs in a worker process of its own, so it reaches
+them through :class:`EmbeddedServer`: moto's server application on ``127.0.0.1`` (a free port) in a thread
+of this process. The server serves the very backends the in-process clients use, so a table that
+``--aws-setup`` created or a ``dynamodb:putItem`` Task wrote is what the handler reads, and the other way
+round. Requests without an ``x-moto-account-id`` header (a handler's) go to the run's account.
+
+The socket is bound at once (cheap); moto's server application (Flask) is imported on the first request,
+so a handler that never calls AWS costs nothing more. :meth:`EmbeddedServer.close` stops the thread and
+closes the socket.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aslrun.errors import InputError
+
+__all__ = ["EmbeddedServer"]
+
+_ACCOUNT_HEADER = "HTTP_X_MOTO_ACCOUNT_ID"
+
+
+class EmbeddedServer:
+    """moto's in-process AWS served on ``127.0.0.1:port`` (``port=0``: a free one) until :meth:`close`."""
+
+    def __init__(self, account: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class QuietHandler(WSGIRequestHandler):
+            """No access log: the run's output is the workflow's, not the server's."""
+
+            def log(self, type: str, message: str, *args: Any) -> None:
+                pass
+
+        self.account = account
+        self._app: Callable[..., Iterable[bytes]] | None = None
+        self._app_lock = threading.Lock()
+        self.host = host
+        # threaded: a request thread each (daemon threads: a worker's idle keep-alive connection holds none up)
+        self._server = make_server(host, port, self._serve, threaded=True, request_handler=QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aslrun-embedded-aws",
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``, what a worker's ``AWS_ENDPOINT_URL`` says."""
+        return f"http://{self.host}:{self._server.server_port}"
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ.setdefault(_ACCOUNT_HEADER, self.account)
+        return self._moto_app()(environ, start_response)
+
+    def _moto_app(self) -> Callable[..., Iterable[bytes]]:
+        with self._app_lock:
+            if self._app is None:
+                try:
+                    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+                except ImportError as exc:  # moto without its [server] extra (Flask)
+                    raise InputError("local Lambda handlers reach the embedded AWS through moto's server: "
+                                     "install moto[server]") from exc
+                self._app = DomainDispatcherApplication(create_backend_app)
+            return self._app
+
+    def close(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
