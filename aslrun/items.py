@@ -15,16 +15,17 @@ duplicates.``, ``Attempting to map over non-iterable node.``.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from aslrun.errors import StatesError
 
 __all__ = [
     "DELIMITERS",
+    "ItemStream",
     "MAX_BATCH_BYTES",
     "READER_FAILED",
     "WRITER_FAILED",
@@ -44,6 +45,30 @@ DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": 
 #: AWS's ceiling for one batch's input (``MaxInputBytesPerBatch``): 256 KiB
 MAX_BATCH_BYTES = 262_144
 _UNSUPPORTED = ("PARQUET", "MANIFEST")
+#: a line and its end (\n, \r or \r\n), or a last line without one: what StringIO(newline="") reads
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+class ItemStream:
+    """Items produced afresh on each pass instead of held in a list, with their count.
+
+    ``len()`` is known at once (the Map's ``MapStateStarted`` records it): the first pass, run here,
+    counts the items and so also raises any reader error before the Map starts, as reading them all
+    into a list did. The Map then takes them one by one, so a child's item lives only as long as
+    something (the child, its history) needs it. ``produce`` must give the same items every time.
+    """
+
+    __slots__ = ("_produce", "_length")
+
+    def __init__(self, produce: Callable[[], Iterator[Any]]) -> None:
+        self._produce = produce
+        self._length = sum(1 for _ in produce())
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._produce()
 
 
 def reader_failed(cause: str) -> StatesError:
@@ -71,7 +96,7 @@ def csv_items(text: str, config: Mapping[str, Any]) -> Iterator[dict[str, str]]:
     name = config.get("CSVDelimiter", "COMMA")
     if name not in DELIMITERS:
         raise reader_failed(f"Unknown CSVDelimiter {name!r}: use one of {', '.join(DELIMITERS)}.")
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[name], strict=True)
+    rows = csv.reader(_lines(text), delimiter=DELIMITERS[name], strict=True)
     line = 0
     if config.get("CSVHeaderLocation", "FIRST_ROW") == "GIVEN":
         headers = list(config.get("CSVHeaders") or [])
@@ -88,6 +113,14 @@ def csv_items(text: str, config: Mapping[str, Any]) -> Iterator[dict[str, str]]:
     if len(set(headers)) != len(headers):
         raise reader_failed("CSV headers cannot contain duplicates.")
     return _csv_rows(rows, headers, line)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, split as ``io.StringIO(text, newline="")`` splits them.
+
+    A StringIO would hold a copy of the whole object at four bytes a character for every pass.
+    """
+    return (match.group() for match in _LINE.finditer(text))
 
 
 def _csv_rows(rows: Any, headers: list[str], line: int) -> Iterator[dict[str, str]]:

@@ -10,7 +10,7 @@ of the core it only yields events and effects: a Distributed Map's ItemReader an
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from aslrun.expressions.access import Env
 from aslrun.items import (
     MAX_BATCH_BYTES,
     WRITER_FAILED,
+    ItemStream,
     execution_record,
     read_items,
     reader_failed,
@@ -132,15 +133,18 @@ class MapRunner:
         if resource.endswith(":listObjectsV2"):
             if not isinstance(result, list):
                 raise reader_failed(f"The {resource} reply is not a list of objects: {compact_json(result)}")
-            source: Any = iter(result)
-        elif isinstance(result, str):
-            source = read_items(result, reader["Config"])
-        else:
+            return list(take(iter(result), max_items))
+        if not isinstance(result, str):
             raise reader_failed(f"The {resource} reply is not the object's text: {compact_json(result)}")
-        return list(take(source, max_items))
+        config = reader["Config"]
+        if config.get("InputType", "JSON") == "JSON" or state.item_batcher is not None:
+            # A JSON array is parsed whole anyway; batches are counted (and sized) from all the items.
+            return list(take(read_items(result, config), max_items))
+        # CSV and JSON Lines rows are parsed (a second time) as the children start, not all kept at once.
+        return ItemStream(lambda: take(read_items(result, config), max_items))
 
     def setup(self, state: MapState, value: Any, frame: Frame, ev: Event,
-              env: Env | None, read: list[Any] | None = None) -> tuple[list[Any], int, Any, Any]:
+              env: Env | None, read: list[Any] | ItemStream | None = None) -> tuple[Any, int, Any, Any]:
         """Items (batched), concurrency, a function giving the tolerance, and the per-item input function."""
         if state.jsonata:
             scope = self.engine.scope(frame, state, value, ev)
@@ -151,7 +155,7 @@ class MapRunner:
                     if jflow.is_field(state.items) else state.items
             else:
                 items = value
-            if not isinstance(items, list):
+            if not isinstance(items, (list, ItemStream)):
                 # An EvaluationFailed event without a location, as AWS records it.
                 raise StatesError("States.QueryEvaluationError",
                                   f"Map state input must be an array but was: {compact_json(items)}",
@@ -184,7 +188,7 @@ class MapRunner:
             items = read
         else:
             items = resolve_path(state.items_path, ienv) if state.items_path is not None else effective
-        if not isinstance(items, list):
+        if not isinstance(items, (list, ItemStream)):
             raise StatesError("States.Runtime", f"Map state input must be an array but was: {compact_json(items)}")
         max_conc = self.map_int(state.max_concurrency, state.max_concurrency_path, ienv, "MaxConcurrencyPath",
                                 "integer")
@@ -237,8 +241,9 @@ class MapRunner:
             raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
         return count, pct
 
-    def batch_items(self, state: MapState, items: list[Any], scope: Any,
-                    env: Env | None) -> list[Any]:
+    def batch_items(self, state: MapState, items: list[Any] | ItemStream, scope: Any,
+                    env: Env | None) -> list[Any] | ItemStream:
+        """Items in ItemBatcher's batches; ``items`` as they are without one (an ItemStream is never batched)."""
         batcher = state.item_batcher
         if batcher is None:
             return items
@@ -257,25 +262,7 @@ class MapRunner:
             batch_input = batcher["BatchInput"].evaluate(env) if batcher["BatchInput"] is not None else None
         # Every batch stays under AWS's 256 KiB input ceiling, whatever MaxInputBytesPerBatch says.
         max_bytes = min(max_bytes, MAX_BATCH_BYTES) if max_bytes else MAX_BATCH_BYTES
-        batches: list[list[Any]] = []
-        current: list[Any] = []
-        size = 0
-        for item in items:
-            item_size = payload_size(item) if max_bytes else 0
-            if current and ((max_items and len(current) >= max_items) or (max_bytes and size + item_size > max_bytes)):
-                batches.append(current)
-                current, size = [], 0
-            current.append(item)
-            size += item_size
-        if current:
-            batches.append(current)
-        out = []
-        for b in batches:
-            # AWS's envelope: BatchInput (when set) first, then Items.
-            entry: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
-            entry["Items"] = b
-            out.append(entry)
-        return out
+        return list(_batches(iter(items), max_items, max_bytes, batch_input))
 
     # ------------------------------------------------------------ inline
 
@@ -347,7 +334,7 @@ class MapRunner:
     # ------------------------------------------------------------ distributed
 
     def run_distributed(self, state: MapState, frame: Frame, entered: Event,
-                        items: list[Any], item_input: Any, max_conc: int, tolerated: tuple[Any, Any],
+                        items: list[Any] | ItemStream, item_input: Any, max_conc: int, tolerated: tuple[Any, Any],
                         ledger: dict[str, Any] | None = None) -> Gen:
         self.engine.map_run_counter += 1
         run_arn = self.engine.ctx.map_run_arn(state.label or state.name, self.engine.map_run_counter)
@@ -358,26 +345,21 @@ class MapRunner:
             ledger.update(run_arn=run_arn, start=started.timestamp)
         limit = max_conc if max_conc and max_conc > 0 else defaults.DISTRIBUTED_MAP_MAX_CONCURRENCY
         count_limit, pct_limit = tolerated
-        results: list[Any] = [None] * len(items)
+        total = len(items)
+        source = iter(items)  # an ItemStream's items are made one by one as children start
+        results: list[Any] = [None] * total
         failures = 0
         running: dict[int, tuple[int, Any]] = {}
         next_index = 0
 
-        def exceeded() -> bool:
-            if count_limit is None and pct_limit is None:
-                return failures > 0
-            over_count = count_limit is not None and failures > count_limit
-            over_pct = pct_limit is not None and len(items) > 0 and failures * 100.0 / len(items) > pct_limit
-            if count_limit is not None and pct_limit is not None:
-                return over_count or over_pct
-            return over_count if count_limit is not None else over_pct
-
-        while next_index < len(items) or running:
-            while next_index < len(items) and len(running) < limit:
+        # Children that have finished, oldest first, not yet taken (see _finished_children).
+        pending: list[Any] = []
+        while next_index < total or running:
+            while next_index < total and len(running) < limit:
                 i = next_index
                 next_index += 1
                 try:
-                    value = item_input(i, items[i])
+                    value = item_input(i, next(source))
                 except StatesError as err:
                     for _, h in list(running.values()):
                         yield Cancel(h)
@@ -388,15 +370,18 @@ class MapRunner:
                 child = frame.nested((state.name, i), "child", isolated=True, child=(run_arn, i))
                 handle = yield Spawn(self.engine.run_states(state.processor, value, child), f"{state.name}[{i}]")
                 running[id(handle)] = (i, handle)
-            try:
-                finished = yield WaitAny([h for (_, h) in running.values()])
-            except Aborted as stop:
-                timed_out = isinstance(stop, ExecutionTimedOut)
-                for _, h in list(running.values()):
-                    yield Cancel(h, silent=timed_out)
-                if not timed_out:
-                    yield self.engine.event(frame, state, "MapRunAborted")
-                raise
+            if not pending:
+                try:
+                    yield WaitAny([h for (_, h) in running.values()])
+                except Aborted as stop:
+                    timed_out = isinstance(stop, ExecutionTimedOut)
+                    for _, h in list(running.values()):
+                        yield Cancel(h, silent=timed_out)
+                    if not timed_out:
+                        yield self.engine.event(frame, state, "MapRunAborted")
+                    raise
+                pending = _finished_children(running)
+            finished = pending.pop()
             i, _ = running.pop(id(finished))
             outcome: ChildOutcome = finished.outcome
             if outcome.ok:
@@ -406,7 +391,7 @@ class MapRunner:
             results[i] = {"Error": outcome.error, "Cause": outcome.cause}
             if ledger is not None:
                 ledger["failed"].add(i)
-            if exceeded():
+            if _exceeded(failures, total, count_limit, pct_limit):
                 for _, h in list(running.values()):
                     yield Cancel(h)
                 error = "States.ExceedToleratedFailureThreshold"
@@ -457,6 +442,52 @@ class MapRunner:
             yield Invoke(str(writer["Resource"]), {"Bucket": bucket, "Key": key, "Body": body}, state.name,
                          context={"Field": "ResultWriter"}, scope=frame.scope)
         return {"MapRunArn": run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
+
+
+def _batches(items: Iterator[Any], max_items: Any, max_bytes: int, batch_input: Any) -> Iterator[dict[str, Any]]:
+    """ItemBatcher's batches of ``items``, in AWS's envelope: BatchInput (when set) first, then Items."""
+    current: list[Any] = []
+    size = 0
+    for item in items:
+        item_size = payload_size(item) if max_bytes else 0
+        if current and ((max_items and len(current) >= max_items) or (max_bytes and size + item_size > max_bytes)):
+            yield _batch(current, batch_input)
+            current, size = [], 0
+        current.append(item)
+        size += item_size
+    if current:
+        yield _batch(current, batch_input)
+
+
+def _batch(items: list[Any], batch_input: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
+    entry["Items"] = items
+    return entry
+
+
+def _exceeded(failures: int, total: int, count_limit: Any, pct_limit: Any) -> bool:
+    """Whether ``failures`` children out of ``total`` exceed the Map's tolerated failures."""
+    if count_limit is None and pct_limit is None:
+        return failures > 0
+    over_count = count_limit is not None and failures > count_limit
+    over_pct = pct_limit is not None and total > 0 and failures * 100.0 / total > pct_limit
+    if count_limit is not None and pct_limit is not None:
+        return over_count or over_pct
+    return over_count if count_limit is not None else over_pct
+
+
+def _finished_children(running: dict[int, tuple[int, Any]]) -> list[Any]:
+    """The finished children among ``running``, the first to finish last (so ``pop()`` takes it).
+
+    Taking them one by one is what one ``WaitAny`` per child would answer (the earliest finished
+    first): spawning children does not run them, so no child finishes while the Map works through
+    the list, and a child spawned meanwhile that is already done (a mocked child) finished after
+    all of them and is found by the next ``WaitAny``. One scan per wake-up instead of one per child
+    keeps a Map with a MaxConcurrency of 1,000 from scanning 1,000 handles for every item.
+    """
+    done = [h for (_, h) in running.values() if h.done]
+    done.sort(key=lambda h: h.finished_seq, reverse=True)
+    return done
 
 
 def _iso(stamp: Any) -> Any:

@@ -20,7 +20,16 @@ from aslrun.cli.main import cli
 from aslrun.errors import StatesError
 from aslrun.integrations.aws import AwsIntegration
 from aslrun.integrations.aws.target import reset_local
-from aslrun.items import csv_items, json_items, jsonl_items, read_items, result_files, take, transform_results
+from aslrun.items import (
+    ItemStream,
+    csv_items,
+    json_items,
+    jsonl_items,
+    read_items,
+    result_files,
+    take,
+    transform_results,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "distributed"
@@ -34,6 +43,13 @@ def test_csv_first_row_headers_quoting_and_blank_lines() -> None:
     text = 'id,name,note\n1,"Smith, J","say ""hi"""\n\n2,b,\n'
     assert list(csv_items(text, {})) == [{"id": "1", "name": "Smith, J", "note": 'say "hi"'},
                                          {"id": "2", "name": "b", "note": ""}]
+
+
+def test_csv_line_ends_and_quoted_newlines() -> None:
+    # \r\n, \r and \n all end a row (as io.StringIO(newline="") splits them); a quoted one does not.
+    text = 'a,b\r\n1,"x\r\ny"\r2,z\n3,\u2028w'
+    assert list(csv_items(text, {})) == [{"a": "1", "b": "x\r\ny"}, {"a": "2", "b": "z"},
+                                         {"a": "3", "b": "\u2028w"}]
 
 
 @pytest.mark.parametrize(("name", "char"), [("COMMA", ","), ("PIPE", "|"), ("SEMICOLON", ";"), ("SPACE", " "),
@@ -61,6 +77,15 @@ def test_csv_errors_are_item_reader_failed() -> None:
 def test_csv_is_read_lazily() -> None:
     rows = csv_items("a\n1\n2\n3,4,5\n", {})
     assert list(take(rows, 2)) == [{"a": "1"}, {"a": "2"}]  # the malformed third row is never reached
+
+
+def test_item_stream_counts_first_and_reads_afresh() -> None:
+    stream = ItemStream(lambda: take(csv_items("a\n1\n2\n3\n", {}), 2))
+    assert len(stream) == 2
+    assert list(stream) == list(stream) == [{"a": "1"}, {"a": "2"}]
+    # The counting pass reads every row: a malformed one fails at once, as reading into a list did.
+    with pytest.raises(StatesError, match="Malformed CSV row 3"):
+        ItemStream(lambda: csv_items("a\n1\n2,3\n", {}))
 
 
 def test_json_array_items_pointer_and_not_an_array() -> None:
@@ -203,6 +228,35 @@ def test_reader_errors_name_aws_errors(interp: Interpreter, s3: Any) -> None:
         assert result.status == "FAILED"
         assert result.error == "States.ItemReaderFailed"
         assert cause in result.cause
+
+
+def test_streamed_csv_rows_record_the_same_events(interp: Interpreter, s3: Any) -> None:
+    # CSV rows reach the children one by one (an ItemStream); the Map still records their count first.
+    s3.put_object(Bucket="in-bucket", Key="r.csv", Body=b"n\n" + b"".join(b"%d\n" % i for i in range(7)))
+    machine = dmap(get_object("r.csv", {"InputType": "CSV", "MaxItems": 5}), MaxConcurrency=2,
+                   ItemSelector={"n.$": "$$.Map.Item.Value.n", "i.$": "$$.Map.Item.Index"})
+    result = run(interp, machine)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output == [{"n": str(i), "i": i} for i in range(5)]
+    started = [e for e in result.events if e.type == "MapStateStarted"]
+    assert [e.details for e in started] == [{"length": 5}]
+    # A malformed row anywhere fails the reader before the Map starts.
+    s3.put_object(Bucket="in-bucket", Key="bad.csv", Body=b"n\n1\n2\n3,4\n")
+    result = run(interp, dmap(get_object("bad.csv", {"InputType": "CSV"})))
+    assert result.error == "States.ItemReaderFailed" and "Malformed CSV row 4" in (result.cause or "")
+    assert not [e for e in result.events if e.type == "MapStateStarted"]
+
+
+def test_children_finishing_together_are_all_taken() -> None:
+    # Items 0 and 2 finish at the same moment: the Map takes both (oldest first) and starts 3 and 4.
+    waits = {"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$", "End": True}}}
+    machine = dmap(processor=waits, MaxConcurrency=2)
+    with Interpreter(load_plugins=False, clock="virtual") as interpreter:
+        result = interpreter.run(machine, [3, 1, 2, 1, 1])
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output == [3, 1, 2, 1, 1]
+    stamps = {e.type: e.timestamp for e in result.events}
+    assert stamps["MapRunSucceeded"] - stamps["MapRunStarted"] == pytest.approx(4, abs=0.5)
 
 
 def test_reader_failure_is_caught_like_any_error(interp: Interpreter, s3: Any) -> None:
