@@ -90,6 +90,7 @@ class Execution:
         self.events: list[Event] = []
         self.child_events: dict[Any, list[Event]] = {}
         self._child_ids: dict[Any, int] = {}
+        self._keep_history = interpreter.keep_history
         self.result: ExecutionResult | None = None
         self._ids = 0
         self._ready: deque[Run] = deque()
@@ -346,7 +347,7 @@ class Execution:
             self._ready.append(run)
 
     def _record(self, event: Event) -> None:
-        keep = self.interpreter.keep_history
+        keep = self._keep_history
         if event.child is not None:
             ids = self._child_ids
             event.id = ids[event.child] = ids.get(event.child, 0) + 1

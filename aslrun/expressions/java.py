@@ -57,9 +57,8 @@ def java_double(x: float) -> str:
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
 
 
-def _java_scalar(v: Any) -> str:
-    if isinstance(v, str):
-        return v
+def _literal(v: Any) -> str | None:
+    """null, a boolean or a number as Java prints it; None for anything else."""
     if v is None:
         return "null"
     if v is True:
@@ -70,7 +69,14 @@ def _java_scalar(v: Any) -> str:
         return int_text(v)
     if isinstance(v, float):
         return java_double(v)
-    return str(v)
+    return None
+
+
+def _java_scalar(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    literal = _literal(v)
+    return literal if literal is not None else str(v)
 
 
 def java_str(v: Any) -> str:
@@ -99,17 +105,10 @@ def _jackson_string(s: str) -> str:
 def _jackson_scalar(v: Any) -> str:
     if isinstance(v, str):
         return _jackson_string(v)
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return int_text(v)
-    if isinstance(v, float):
-        return java_double(v)
-    raise TypeError(f"not a JSON value: {v!r}")
+    literal = _literal(v)
+    if literal is None:
+        raise TypeError(f"not a JSON value: {v!r}")
+    return literal
 
 
 def jackson_json(v: Any) -> str:

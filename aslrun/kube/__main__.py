@@ -2,10 +2,10 @@
 
 ::
 
-    $ python -m aslrun.kube --port 0 --kubeconfig /tmp/kubeconfig
+    $ python -m aslrun.kube --port 0 --kubeconfig kubeconfig.yaml
     endpoint: https://127.0.0.1:40123
-    kubeconfig: /tmp/kubeconfig
-    $ kubectl --kubeconfig /tmp/kubeconfig get namespaces
+    kubeconfig: kubeconfig.yaml
+    $ kubectl --kubeconfig kubeconfig.yaml get namespaces
 
 Without ``--kubeconfig`` the kubeconfig goes to a private temporary directory that is removed on
 exit. The bearer token is only ever written to the kubeconfig (mode 0600), never printed. Exit

@@ -1,7 +1,7 @@
 """The in-process handle: :class:`KubeEmulator` owns one emulated cluster and its HTTPS endpoint.
 
 >>> with KubeEmulator() as kube:                          # doctest: +SKIP
-...     kube.kubeconfig("/tmp/kubeconfig")
+...     kube.kubeconfig("kubeconfig.yaml")
 ...     print(kube.endpoint, kube.ca_b64[:10], len(kube.requests))
 
 It wires the store, the registry, the controllers (job controller, garbage collector,

@@ -202,23 +202,7 @@ def integer(
     jsonata: bool = False,
 ) -> None:
     """``obj[key]``, if there, is a whole number in range (or, with ``jsonata``, a JSONata expression)."""
-    value = obj.get(key, MISSING)
-    if value is MISSING:
-        return
-    where = join_pointer(ptr, key)
-    if jsonata and isinstance(value, str) and is_jsonata(value):
-        expressions.jsonata_string(r, value, where, state)
-        return
-    if not is_int(value):
-        kind = "[INTEGER] or a JSONata expression" if jsonata else "[INTEGER]"
-        r.error(
-            f"Expected value of type {kind}, found {describe(value)}.",
-            where,
-            state,
-            placeholder_hint(value, "a whole number") or f"Write '{key}' as a whole number, e.g. {max(minimum, 1)}.",
-        )
-        return
-    _in_range(r, value, key, where, state, minimum, maximum)
+    _bounded(r, obj, key, ptr, state, minimum, maximum, jsonata, whole=True)
 
 
 def number(
@@ -233,6 +217,11 @@ def number(
     jsonata: bool = False,
 ) -> None:
     """``obj[key]``, if there, is a number in range (or, with ``jsonata``, a JSONata expression)."""
+    _bounded(r, obj, key, ptr, state, minimum, maximum, jsonata, whole=False)
+
+
+def _bounded(r: Reporter, obj: dict[str, Any], key: str, ptr: str, state: str | None, minimum: float,
+             maximum: float | None, jsonata: bool, whole: bool) -> None:
     value = obj.get(key, MISSING)
     if value is MISSING:
         return
@@ -240,10 +229,17 @@ def number(
     if jsonata and isinstance(value, str) and is_jsonata(value):
         expressions.jsonata_string(r, value, where, state)
         return
-    if not is_number(value):
-        kind = "[NUMBER] or a JSONata expression" if jsonata else "[NUMBER]"
-        r.error(f"Expected value of type {kind}, found {describe(value)}.", where, state,
-                placeholder_hint(value, "a number"))
+    if not (is_int(value) if whole else is_number(value)):
+        kind = "[INTEGER]" if whole else "[NUMBER]"
+        if jsonata:
+            kind += " or a JSONata expression"
+        hint: str | None
+        if whole:
+            hint = placeholder_hint(value, "a whole number") or \
+                f"Write '{key}' as a whole number, e.g. {max(minimum, 1)}."
+        else:
+            hint = placeholder_hint(value, "a number")
+        r.error(f"Expected value of type {kind}, found {describe(value)}.", where, state, hint)
         return
     _in_range(r, value, key, where, state, minimum, maximum)
 

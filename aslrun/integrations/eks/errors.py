@@ -37,6 +37,7 @@ from typing import Any
 from aslrun.errors import StatesError
 from aslrun.integrations.eks.backends.base import EksApiError, KubeResponse
 from aslrun.integrations.eks.params import ParameterError
+from aslrun.integrations.services import parameter_failure
 
 __all__ = [
     "AWS_SETUP_ERROR",
@@ -98,12 +99,6 @@ def eks_api_failure(code: str, message: str, status: int, request_id: str = "") 
     """An EKS API error -> ``EKS.<Code>`` with the AWS SDK's cause wording."""
     return StatesError(f"EKS.{code}", f"{message} (Service: AmazonEKS; Status Code: {status}; Error Code: {code}; "
                                       f"Request ID: {request_id}; Proxy: null)")
-
-
-def parameter_failure(parameters: Any, reason: str) -> StatesError:
-    """Parameters the integration cannot use -> ``States.Runtime`` (AWS's recorded wording)."""
-    return StatesError("States.Runtime", f"The Parameters '{_compact(parameters)}' could not be used to start the "
-                                         f"Task: [{reason}]")
 
 
 def resource_failure(description: Mapping[str, Any], error: str = JOB_FAILED_ERROR) -> StatesError:
