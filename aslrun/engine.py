@@ -49,7 +49,6 @@ from aslrun.nodes import (
     MapState,
     ParallelState,
     PassState,
-    Retrier,
     State,
     StateMachine,
     States,
@@ -57,6 +56,8 @@ from aslrun.nodes import (
     TaskState,
     WaitState,
 )
+from aslrun.redrive import Done, RedrivePlan, Resume, take_resume
+from aslrun.retrying import NEVER_HANDLED, error_matches, retry_delay
 from aslrun.task import TaskRunner
 from aslrun.wait import wait_seconds, wait_seconds_jsonata
 
@@ -64,11 +65,7 @@ __all__ = ["Engine", "ExecutionTimedOut", "Frame", "Outcome", "error_matches", "
 
 Gen = Generator[Any, Any, Any]
 
-#: errors that no Retry or Catch ever handles
-_NEVER_HANDLED = frozenset({"States.Runtime"})
-#: errors that States.ALL does not match. AWS's guide also names States.DataLimitExceeded here, but
-#: recorded executions show States.ALL catching an oversized task result, so only Runtime is excluded.
-_NOT_IN_ALL = frozenset({"States.Runtime"})
+_NEVER_HANDLED = NEVER_HANDLED
 #: errors whose cause AWS prefixes with "An error occurred while executing the state ..."
 _PREFIXED = frozenset({"States.Runtime", "States.QueryEvaluationError"})
 
@@ -91,48 +88,10 @@ class Outcome:
         self.cause = cause
 
 
-def error_matches(error_equals: tuple[str, ...], error: str | None, heartbeat: bool = False) -> bool:
-    """Does a retrier's or catcher's ``ErrorEquals`` match ``error``?
-
-    ``heartbeat`` marks a missed heartbeat: AWS reports it as ``States.Timeout`` and lets
-    either ``States.Timeout`` or ``States.HeartbeatTimeout`` handle it.
-    """
-    name = error or ""
-    if name in _NEVER_HANDLED or name.startswith("aslrun."):
-        return False
-    for candidate in error_equals:
-        if candidate == name or (heartbeat and candidate == "States.HeartbeatTimeout"):
-            return True
-        if candidate == "States.ALL":
-            return name not in _NOT_IN_ALL
-        # AWS's guide: States.TaskFailed matches any known error except States.Timeout.
-        if candidate == "States.TaskFailed" and name != "States.Timeout":
-            return True
-    return False
-
-
-def retry_delay(retrier: Retrier, attempt: int, uniform: Any = None) -> float:
-    """Seconds to wait before retry number ``attempt`` (1-based) of ``retrier``.
-
-    The growth saturates at :data:`~aslrun.defaults.MAX_RETRY_DELAY_SECONDS` (longer than any execution
-    may last) instead of overflowing: ``BackoffRate: 1e308`` is valid ASL.
-    """
-    try:
-        base = min(retrier.interval_seconds * (retrier.backoff_rate ** (attempt - 1)),
-                   defaults.MAX_RETRY_DELAY_SECONDS)
-    except OverflowError:
-        base = defaults.MAX_RETRY_DELAY_SECONDS
-    if retrier.max_delay_seconds is not None:
-        base = min(base, retrier.max_delay_seconds)
-    if retrier.jitter == "FULL" and uniform is not None:
-        return float(uniform(0.0, base))
-    return float(base)
-
-
 class Frame:
     """One thread of control: the execution itself, a Parallel branch or a Map iteration."""
 
-    __slots__ = ("last", "variables", "scope", "child", "depth", "kind", "end")
+    __slots__ = ("last", "variables", "scope", "child", "depth", "kind", "end", "resume")
 
     def __init__(self, variables: MutableMapping[str, Any], scope: tuple[Any, ...] = (), last: int = 0,
                  child: Any = None, depth: int = 0, kind: str = "execution") -> None:
@@ -145,6 +104,9 @@ class Frame:
         self.kind = kind
         #: id of the event that closed an iteration (MapIterationSucceeded), for the Map's links
         self.end = 0
+        #: a redrive: what the children of the Map or Parallel this frame runs next did before
+        #: (:attr:`aslrun.redrive.Resume.children`); the runner takes it once
+        self.resume: Any = None
 
     def nested(self, key: tuple[Any, ...], kind: str, isolated: bool = False, child: Any = None) -> Frame:
         """A frame for a branch or iteration: reads outer variables (unless isolated), assigns its own."""
@@ -194,22 +156,35 @@ class Engine:
 
     # ------------------------------------------------------------ entry point
 
-    def run(self, input: Any) -> Gen:
-        """The execution: ExecutionStarted, the states, then the final event."""
-        yield Event(
-            "ExecutionStarted",
-            "executionStartedEventDetails",
-            {"input": input, "inputDetails": _NO_DETAILS, "roleArn": self.ctx.role_arn},
-        )
-        frame = Frame({}, ())
+    def run(self, input: Any, redrive: RedrivePlan | None = None) -> Gen:
+        """The execution: ExecutionStarted, the states, then the final event.
+
+        With ``redrive``, the execution goes on where an earlier attempt stopped (:mod:`aslrun.redrive`):
+        ExecutionRedriven, then the states that did not succeed.
+        """
+        if redrive is None:
+            yield Event(
+                "ExecutionStarted",
+                "executionStartedEventDetails",
+                {"input": input, "inputDetails": _NO_DETAILS, "roleArn": self.ctx.role_arn},
+            )
+            frame = Frame({}, ())
+        else:
+            redriven = Event("ExecutionRedriven", "executionRedrivenEventDetails",
+                             {"redriveCount": redrive.redrive_count}, redrive.next_event_id - 1)
+            yield redriven
+            frame = Frame({}, (), redriven.id)
         self.root_variables = frame.variables  # type: ignore[assignment]
         try:
-            if self.check_limits and exceeds_payload_limit(input):
+            if redrive is not None:
+                output = yield from self.run_states(self.machine.body, redrive.root.input, frame, redrive.root)
+            elif self.check_limits and exceeds_payload_limit(input):
                 raise StatesError(
                     "States.DataLimitExceeded",
                     "The input of the execution has a size exceeding the maximum number of bytes service limit.",
                 )
-            output = yield from self.run_states(self.machine.body, input, frame)
+            else:
+                output = yield from self.run_states(self.machine.body, input, frame)
         except ExecutionTimedOut:
             # AWS records no cause and links the event to nothing (previousEventId 0).
             yield Event("ExecutionTimedOut", "executionTimedOutEventDetails", {"error": "States.Timeout"}, 0)
@@ -373,10 +348,13 @@ class Engine:
 
     # ------------------------------------------------------------ walking
 
-    def run_states(self, body: States, value: Any, frame: Frame) -> Gen:
-        """Run one States object from StartAt to a terminal state; return its output."""
+    def run_states(self, body: States, value: Any, frame: Frame, resume: Resume | None = None) -> Gen:
+        """Run one States object from StartAt (or where ``resume`` says) to a terminal state; return its output."""
         states = body.states
         name: str | None = body.start_at
+        if resume is not None:  # a redrive: the thread goes on where it stopped, with what it assigned
+            name, value, frame.resume = resume.state, resume.input, resume
+            frame.variables.update(resume.variables)
         while name is not None:
             state = states[name]
             kind = type(state)
@@ -674,6 +652,8 @@ class Engine:
     # ------------------------------------------------------------ Parallel
 
     def run_parallel(self, state: ParallelState, value: Any, frame: Frame) -> Gen:
+        resumed = take_resume(frame, state)
+        prior = resumed.children if resumed is not None else None
         ev = yield from self.enter(frame, state, value)
         counts = [0] * len(state.retry)
         while True:
@@ -695,11 +675,16 @@ class Engine:
                 yield started
                 frame.last = started.id
                 handles = []
+                results: list[Any] = [None] * len(state.branches)
                 for i, branch in enumerate(state.branches):
+                    before = prior.get(i) if prior is not None else None
+                    if isinstance(before, Done):  # a redrive keeps a branch that succeeded
+                        results[i] = before.output
+                        continue
                     child = frame.nested((state.name, i), "branch")
-                    handle = yield Spawn(self.run_states(branch, effective, child), f"{state.name}[{i}]")
-                    handles.append((handle, child))
-                results = yield from self.join(state, frame, handles)
+                    handle = yield Spawn(self.run_states(branch, effective, child, before), f"{state.name}[{i}]")
+                    handles.append((i, handle, child))
+                yield from self.join(state, frame, handles, results)
                 yield self.event(frame, state, "ParallelStateSucceeded")
                 return (yield from self.finish(state, value, results, frame, ev, env))
             except StatesError as err:
@@ -721,11 +706,11 @@ class Engine:
         yield from self.leave(frame, state, output, self.apply(frame, values))
         return self.next_name(state), output
 
-    def join(self, state: Any, frame: Frame, handles: list[tuple[Any, Frame]]) -> Gen:
-        """Wait for every child; on the first failure cancel the rest and raise it."""
-        results: list[Any] = [None] * len(handles)
-        index = {id(h): i for i, (h, _) in enumerate(handles)}
-        pending = [h for h, _ in handles]
+    def join(self, state: Any, frame: Frame, handles: list[tuple[int, Any, Frame]], results: list[Any]) -> Gen:
+        """Wait for every child, putting its output at its index in ``results``; on the first failure
+        cancel the rest and raise it."""
+        index = {id(h): (i, child) for i, h, child in handles}
+        pending = [h for _, h, _ in handles]
         while pending:
             try:
                 finished = yield WaitAny(pending)
@@ -734,8 +719,8 @@ class Engine:
                     yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
                 raise
             pending.remove(finished)
-            i = index[id(finished)]
-            frame.last = max(frame.last, handles[i][1].last)
+            i, child = index[id(finished)]
+            frame.last = max(frame.last, child.last)
             outcome: ChildOutcome = finished.outcome
             if not outcome.ok:
                 raise (yield from self.child_failed(outcome, pending))

@@ -51,6 +51,7 @@ from aslrun.scheduling import CallbackTimer, Deadline, Run
 if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
     from aslrun.nodes import StateMachine
+    from aslrun.redrive import RedrivePlan
 
 __all__ = ["Execution", "ExecutionResult", "Listener"]
 
@@ -74,6 +75,7 @@ class Execution:
         on_stage: Callable[[Execution, Stage], Any] | None = None,
         policy: Policy | None = None,
         root: Generator[Any, Any, Any] | None = None,
+        redrive: RedrivePlan | None = None,
     ) -> None:
         self.interpreter = interpreter
         self.machine = machine
@@ -92,7 +94,9 @@ class Execution:
         self._child_ids: dict[Any, int] = {}
         self._keep_history = interpreter.keep_history
         self.result: ExecutionResult | None = None
-        self._ids = 0
+        #: a redrive (aslrun.redrive): the history's ids go on after the earlier attempts'
+        self._redrive = redrive
+        self._ids = redrive.next_event_id - 1 if redrive is not None else 0
         self._ready: deque[Run] = deque()
         self._timers: list[tuple[float, int, Any]] = []
         self._seq = itertools.count()
@@ -175,6 +179,7 @@ class Execution:
             stop_time=self.clock.time(),
             events=self.events,
             variables=dict(root_variables(self.engine)),
+            child_events=self.child_events,
         )
         return self.result
 
@@ -186,7 +191,7 @@ class Execution:
         """
         if self._root is not None:
             raise RuntimeError("an execution runs once")
-        gen = self._root_gen if self._root_gen is not None else self.engine.run(self.input)
+        gen = self._root_gen if self._root_gen is not None else self.engine.run(self.input, self._redrive)
         root = Run(gen, "execution")
         self._root = root
         if self.policy.deadline:

@@ -27,6 +27,7 @@ from aslrun.integrations.registry import IntegrationRegistry
 from aslrun.jsonlimits import find_problem
 from aslrun.nodes import StateMachine, TaskState
 from aslrun.parser import parse
+from aslrun.redrive import RedrivePlan
 from aslrun.source import read_definition
 
 __all__ = ["Interpreter"]
@@ -140,12 +141,15 @@ class Interpreter:
         listeners: Iterable[Listener] = (),
         context: dict[str, Any] | None = None,
         on_stage: Any = None,
+        redrive: RedrivePlan | None = None,
     ) -> Execution:
         """Prepare an execution; call :meth:`Execution.run` to run it.
 
         ``listeners`` get every history event as it is recorded; ``on_stage(execution, stage)``
         turns inspection on and gets every data-flow step (:class:`aslrun.effects.Stage`), returning
-        the value to go on with.
+        the value to go on with. ``redrive`` (from :func:`aslrun.redrive.plan_redrive`) makes the
+        execution a redrive of an earlier one of the same ``name`` and ``input``: its history goes on
+        from ``ExecutionRedriven`` (see :meth:`redrive`).
         """
         machine = self.load(machine)
         if input is None:
@@ -175,21 +179,52 @@ class Interpreter:
                     f"length less than or equal to {defaults.MAX_PAYLOAD_BYTES} (the input is {size} bytes)"
                 )
         clock = self.choose_clock(machine)
+        start_time = clock.time()
+        if redrive is not None and redrive.start_time is not None:
+            start_time = redrive.start_time
         ctx = ContextFactory(
             machine.name,
             execution_name,
             input,
-            clock.time(),
+            start_time,
             role_arn=self.role_arn,
             region=self.region,
             account=self.account,
             partition=self.partition,
             extra=context,
         )
+        if redrive is not None:
+            ctx.execution["RedriveCount"] = redrive.redrive_count
         engine = Engine(machine, ctx, rng, region=self.region, check_payload_limits=self.check_payload_limits,
                         inspect=on_stage is not None)
         return Execution(self, machine, engine, input, execution_name, clock, list(listeners), self.history_limit,
-                         on_stage=on_stage)
+                         on_stage=on_stage, redrive=redrive)
+
+    def redrive(self, machine: StateMachine | Any, history: ExecutionResult | Iterable[Any], *,
+                name: str | None = None, listeners: Iterable[Listener] = ()) -> Execution:
+        """Prepare a redrive of a failed, aborted or timed-out execution, as ``RedriveExecution`` does.
+
+        ``history`` is the execution's result, or its whole history so far (the first attempt's events
+        followed by those of every earlier redrive, with ``name`` then). It runs with the same name and
+        input; the returned execution's :attr:`~Execution.events` are the new ones only, from
+        ``ExecutionRedriven`` on::
+
+            first = interpreter.run(machine, {"order": 1})          # FAILED
+            second = interpreter.redrive(machine, first).run()
+            history = first.events + second.events
+
+        :raises aslrun.redrive.NotRedrivable: the execution succeeded, is running, or its history is full.
+        """
+        from aslrun.redrive import plan_redrive
+
+        if isinstance(history, ExecutionResult):
+            name = history.name if name is None else name
+            history = history.events + [e for events in history.child_events.values() for e in events]
+        if name is None:
+            raise InputError("redrive needs the execution's name with a bare history")
+        machine = self.load(machine)
+        plan = plan_redrive(machine, history)
+        return self.start(machine, plan.input, name=name, listeners=listeners, redrive=plan)
 
     # ------------------------------------------------------------ integrations' lifetime
 

@@ -49,6 +49,7 @@ from aslrun.items import (
     transform_results,
 )
 from aslrun.nodes import MapState
+from aslrun.redrive import Done, Resume, take_resume
 
 if TYPE_CHECKING:
     from aslrun.engine import Engine, Frame
@@ -65,6 +66,7 @@ class MapRunner:
         self.engine = engine
 
     def run(self, state: MapState, value: Any, frame: Frame) -> Gen:
+        resumed = take_resume(frame, state)  # a redrive: the iterations (children) that ran before
         ev = yield from self.engine.enter(frame, state, value)
         counts = [0] * len(state.retry)
         while True:
@@ -96,14 +98,15 @@ class MapRunner:
                     if state.result_writer is not None:
                         ledger = {"inputs": {}, "failed": set()}
                     results, succeeded_prev = yield from self.run_distributed(
-                        state, frame, ev, items, item_input, max_conc, tolerated, ledger)
+                        state, frame, ev, items, item_input, max_conc, tolerated, ledger, resumed)
                     if ledger is not None:
                         try:
                             results = yield from self.write_results(state, frame, ev, env, value, results, ledger)
                         except StatesError as err:
                             raise (yield from self.engine.failed(err, state, ev, frame)) from None
                 else:
-                    results = yield from self.run_inline(state, frame, ev, items, item_input, max_conc)
+                    results = yield from self.run_inline(state, frame, ev, items, item_input, max_conc,
+                                                         resumed.children if resumed is not None else None)
                     succeeded_prev = frame.last
                 done = self.engine.event(frame, state, "MapStateSucceeded")
                 done.previous = succeeded_prev
@@ -267,7 +270,8 @@ class MapRunner:
     # ------------------------------------------------------------ inline
 
     def run_inline(self, state: MapState, frame: Frame, entered: Event,
-                   items: list[Any], item_input: Any, max_conc: int) -> Gen:
+                   items: list[Any], item_input: Any, max_conc: int,
+                   prior: dict[int, Done | Resume] | None = None) -> Gen:
         limit = max_conc if max_conc and max_conc > 0 else defaults.INLINE_MAP_MAX_CONCURRENCY
         limit = min(limit, defaults.INLINE_MAP_MAX_CONCURRENCY)
         results: list[Any] = [None] * len(items)
@@ -278,6 +282,10 @@ class MapRunner:
             while next_index < len(items) and len(running) < limit:
                 i = next_index
                 next_index += 1
+                before = prior.get(i) if prior is not None else None
+                if isinstance(before, Done):  # a redrive keeps an iteration that succeeded
+                    results[i] = before.output
+                    continue
                 try:
                     value = item_input(i, items[i])
                 except StatesError as err:
@@ -285,8 +293,10 @@ class MapRunner:
                         yield Cancel(h)
                     raise (yield from self.engine.failed(err, state, entered, frame)) from None
                 child = frame.nested((state.name, i), "iteration")
-                handle = yield Spawn(self.run_iteration(state, i, value, child), f"{state.name}[{i}]")
+                handle = yield Spawn(self.run_iteration(state, i, value, child, before), f"{state.name}[{i}]")
                 running[id(handle)] = (i, child, handle)
+            if not running:
+                break
             try:
                 finished = yield WaitAny([h for (_, _, h) in running.values()])
             except Aborted as stop:
@@ -305,7 +315,7 @@ class MapRunner:
         return results
 
     def run_iteration(self, state: MapState, index: int, value: Any,
-                      frame: Frame) -> Gen:
+                      frame: Frame, resume: Resume | None = None) -> Gen:
         details = {"index": index, "name": state.name}
 
         def iteration_event(kind: str) -> Event:
@@ -316,7 +326,7 @@ class MapRunner:
         yield started
         frame.last = started.id
         try:
-            output = yield from self.engine.run_states(state.processor, value, frame)
+            output = yield from self.engine.run_states(state.processor, value, frame, resume)
         except StatesError as err:
             if err.error != "States.Runtime":  # a Runtime error ends the execution with no more events
                 yield iteration_event("Failed")
@@ -333,12 +343,23 @@ class MapRunner:
 
     # ------------------------------------------------------------ distributed
 
+    def map_run_started(self, state: MapState, frame: Frame, resumed: Resume | None) -> tuple[str, Event]:
+        """The Map Run's ARN and its first event: MapRunStarted, or MapRunRedriven when a redrive goes on
+        with the Map Run that did not succeed."""
+        self.engine.map_run_counter += 1
+        if resumed is not None and resumed.map_run_arn:
+            details = {"mapRunArn": resumed.map_run_arn, "redriveCount": self.engine.ctx.execution["RedriveCount"]}
+            return resumed.map_run_arn, self.engine.event(frame, state, "MapRunRedriven", "mapRunRedrivenEventDetails",
+                                                          details)
+        run_arn = self.engine.ctx.map_run_arn(state.label or state.name, self.engine.map_run_counter)
+        return run_arn, self.engine.event(frame, state, "MapRunStarted", "mapRunStartedEventDetails",
+                                          {"mapRunArn": run_arn})
+
     def run_distributed(self, state: MapState, frame: Frame, entered: Event,
                         items: list[Any] | ItemStream, item_input: Any, max_conc: int, tolerated: tuple[Any, Any],
-                        ledger: dict[str, Any] | None = None) -> Gen:
-        self.engine.map_run_counter += 1
-        run_arn = self.engine.ctx.map_run_arn(state.label or state.name, self.engine.map_run_counter)
-        started = self.engine.event(frame, state, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+                        ledger: dict[str, Any] | None = None, resumed: Resume | None = None) -> Gen:
+        prior = resumed.children if resumed is not None else None
+        run_arn, started = self.map_run_started(state, frame, resumed)
         yield started
         frame.last = started.id
         if ledger is not None:
@@ -358,6 +379,10 @@ class MapRunner:
             while next_index < total and len(running) < limit:
                 i = next_index
                 next_index += 1
+                before = prior.get(i) if prior is not None else None
+                if isinstance(before, Done):  # a redrive keeps a child execution that succeeded
+                    results[i], _ = before.output, next(source)
+                    continue
                 try:
                     value = item_input(i, next(source))
                 except StatesError as err:
@@ -368,8 +393,10 @@ class MapRunner:
                     ledger["inputs"][i] = value
                 # Child executions of a Distributed Map do not see the parent's variables.
                 child = frame.nested((state.name, i), "child", isolated=True, child=(run_arn, i))
-                handle = yield Spawn(self.engine.run_states(state.processor, value, child), f"{state.name}[{i}]")
+                handle = yield Spawn(self.engine.run_states(state.processor, value, child, before), f"{state.name}[{i}]")
                 running[id(handle)] = (i, handle)
+            if not running and not pending:
+                continue  # a redrive: every child left was kept
             if not pending:
                 try:
                     yield WaitAny([h for (_, h) in running.values()])

@@ -27,6 +27,8 @@ class ExecutionResult:
     stop_time: float = 0.0
     events: list[Event] = field(default_factory=list, repr=False)
     variables: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: a Distributed Map's child executions' histories, by (Map Run ARN, index)
+    child_events: dict[Any, list[Event]] = field(default_factory=dict, repr=False)
 
     @property
     def succeeded(self) -> bool:
