@@ -920,3 +920,24 @@ def test_a_pause_while_a_task_works_in_the_background_stops_in_that_task() -> No
     assert at(session) == [("Work", "enter", "input"), ("Work", "pause", "afterParameters")]
     assert session.seen[1].remaining is None  # waiting on the Task, not on a timer
     assert result.output == {"done": True}
+
+
+def test_step_goes_into_a_distributed_maps_child_executions() -> None:
+    """A Distributed Map's children are executions of their own; the debugger steps into them as into
+    inline iterations, and `where` names the child by its index."""
+    definition = {
+        "StartAt": "Each",
+        "States": {"Each": {"Type": "Map", "End": True, "ItemsPath": "$.items", "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Double",
+            "States": {"Double": {"Type": "Pass", "Parameters": {"n.$": "$"}, "Next": "Check"},
+                       "Check": {"Type": "Pass", "End": True}}}}},
+    }
+    edit = both(lambda s: s.set("$", 10), lambda s: s.step())
+    session, result = debug(definition, ["step", "step", edit, "step", "step", "cont"], {"items": [1, 2]})
+    assert at(session)[:5] == [("Each", "enter", None), ("Double", "enter", "input"), ("Check", "enter", "input"),
+                               ("Double", "enter", "input"), ("Check", "enter", "input")]
+    assert [s.scope for s in session.seen[1:5]] == [("Each", 0), ("Each", 0), ("Each", 1), ("Each", 1)]
+    assert session.where_names(session.seen[3]) == [("Each", 1), ("Double", None)]
+    # An edit inside a child changes that child's result only.
+    assert result.output == [10, {"n": 2}]
