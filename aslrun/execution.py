@@ -91,6 +91,8 @@ class Execution:
         self._root_gen = root
         self.events: list[Event] = []
         self.child_events: dict[Any, list[Event]] = {}
+        #: told of each Distributed Map child's event (``listeners`` get the execution's own only)
+        self.child_listeners: list[Listener] = []
         self._child_ids: dict[Any, int] = {}
         self._keep_history = interpreter.keep_history
         self.result: ExecutionResult | None = None
@@ -359,6 +361,8 @@ class Execution:
             event.timestamp = self.clock.time()
             if keep:
                 self.child_events.setdefault(event.child, []).append(event)
+            for listener in self.child_listeners:
+                listener(self, event)
             return
         self._ids += 1
         event.id = self._ids
@@ -373,6 +377,10 @@ class Execution:
         run.outcome = outcome
         run.finished_seq = next(self._finish_seq)
         parent = run.parent
+        key = run.child
+        if key is not None and (parent is None or parent.child != key):
+            # A Distributed Map's child execution ended: its event counter goes (a million children).
+            self._child_ids.pop(key, None)
         if run.resume is not None:
             task = run.resume
             if not task.done and not task.cancelled:
@@ -418,6 +426,7 @@ class Execution:
                     self._history_limit_reached()
                     return
                 run.scope = item.scope
+                run.child = item.child
                 self._record(item)
                 if self._abort_requested is not None:
                     # Let the loop stop the execution between two events.

@@ -1,9 +1,11 @@
 """Distributed Map data sets: what an ItemReader's object holds, and what a ResultWriter writes.
 
-Pure functions, no I/O: :func:`read_items` turns the text of an S3 object (``s3:getObject``) or a
-listing (``s3:listObjectsV2``) into items as AWS hands them to child executions; :func:`result_files`
-shapes the ``manifest.json`` and ``SUCCEEDED_0.json``/``FAILED_0.json``/``PENDING_0.json`` files of a
-ResultWriter. The S3 calls themselves belong to :mod:`aslrun.integrations.aws.items`.
+Pure functions, no I/O: :func:`read_items` turns the text of an S3 object (``s3:getObject``: CSV, JSON,
+JSONL; its bytes for PARQUET), a manifest and the files it lists (S3 inventory, Athena UNLOAD) or a
+listing (``s3:listObjectsV2``) into items as AWS hands them to child executions; :class:`ResultSpill`
+(as children finish) and :func:`result_files` (all at once) shape the ``manifest.json`` and
+``SUCCEEDED_0.json``/``FAILED_0.json``/``PENDING_0.json`` files of a ResultWriter. The S3 calls
+themselves belong to :mod:`aslrun.integrations.aws.items`.
 
 Sources: AWS Step Functions Developer Guide, "ItemReader (Map)" (CSV options, JSON ``ItemsPointer``,
 JSONL, ``MaxItems``; listing entries ``Etag``/``Key``/``LastModified`` in epoch seconds/``Size``/
@@ -27,12 +29,18 @@ __all__ = [
     "DELIMITERS",
     "ItemStream",
     "MAX_BATCH_BYTES",
+    "PART_BYTES",
     "READER_FAILED",
+    "ResultSpill",
     "WRITER_FAILED",
     "execution_record",
+    "is_manifest",
     "listing_item",
+    "manifest_items",
+    "parquet_items",
     "read_items",
     "reader_failed",
+    "result_base",
     "result_files",
     "take",
     "transform_results",
@@ -44,7 +52,9 @@ WRITER_FAILED = "States.ResultWriterFailed"
 DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
 #: AWS's ceiling for one batch's input (``MaxInputBytesPerBatch``): 256 KiB
 MAX_BATCH_BYTES = 262_144
-_UNSUPPORTED = ("PARQUET", "MANIFEST")
+#: a result file's text is sent as a part of a multipart upload once this much has gathered (S3's
+#: smallest part but the last): a ResultWriter keeps at most about this much per file in memory
+PART_BYTES = 5 * 1024 * 1024
 #: a line and its end (\n, \r or \r\n), or a last line without one: what StringIO(newline="") reads
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
@@ -76,19 +86,120 @@ def reader_failed(cause: str) -> StatesError:
     return StatesError(READER_FAILED, cause)
 
 
-def read_items(text: str, config: Mapping[str, Any]) -> Iterator[Any]:
-    """The items of an object's ``text`` under a ``ReaderConfig`` (lazily, row by row for CSV/JSONL)."""
+def is_manifest(config: Mapping[str, Any]) -> bool:
+    """Whether a ``ReaderConfig`` reads a manifest (an S3 inventory, or Athena's with ``ManifestType``)."""
+    return config.get("InputType") == "MANIFEST" or config.get("ManifestType") is not None
+
+
+def read_items(data: Any, config: Mapping[str, Any]) -> Iterator[Any]:
+    """The items of an object under a ``ReaderConfig`` (lazily, row by row for CSV/JSONL/PARQUET).
+
+    ``data`` is the object's text (CSV, JSON, JSONL), its bytes (PARQUET), or for a manifest what
+    :func:`manifest_items` takes (the manifest and the files it lists, read by the integration).
+    """
     kind = config.get("InputType", "JSON")
+    if is_manifest(config):
+        return manifest_items(data, config)
     if kind == "CSV":
-        return csv_items(text, config)
+        return csv_items(data, config)
     if kind == "JSONL":
-        return jsonl_items(text)
+        return jsonl_items(data)
     if kind == "JSON":
-        return iter(json_items(text, config.get("ItemsPointer")))
-    if kind in _UNSUPPORTED:
-        raise reader_failed(f"ReaderConfig InputType {kind} is not supported by aslrun's local ItemReader "
-                            "(AWS supports it); use CSV, JSON or JSONL, or mock the Map state.")
-    raise reader_failed(f"Unknown ReaderConfig InputType {kind!r}: use CSV, JSON, JSONL.")
+        return iter(json_items(data, config.get("ItemsPointer")))
+    if kind == "PARQUET":
+        return parquet_items(data)
+    raise reader_failed(f"Unknown ReaderConfig InputType {kind!r}: use CSV, JSON, JSONL, PARQUET or MANIFEST.")
+
+
+def manifest_items(data: Any, config: Mapping[str, Any]) -> Iterator[Any]:
+    """The items of the files a manifest lists: ``data`` is ``{"Manifest": ..., "Files": [...]}``.
+
+    * ``InputType`` MANIFEST (an S3 inventory ``manifest.json``): ``Manifest`` is the manifest's JSON and
+      ``Files`` the text of its CSV inventory files, in its order; each row is an object keyed by the
+      manifest's ``fileSchema`` (``Bucket, Key, Size, ...``), its values strings as in the file.
+      Inventories in ORC or Parquet (``fileFormat``) are refused, as AWS refuses them.
+    * ``ManifestType`` ATHENA_DATA (the ``-manifest.csv`` of an Athena UNLOAD): ``Files`` are the data
+      files it lists, read as ``InputType`` CSV (with ``CSVHeaders``: UNLOAD writes no header row),
+      JSONL or PARQUET.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("Files"), list):
+        raise reader_failed("The ItemReader's manifest reply is not {Manifest, Files}: read it through "
+                            "arn:aws:states:::s3:getObject.")
+    kind = config.get("InputType", "JSON")
+    manifest_type = config.get("ManifestType")
+    if manifest_type is not None:
+        if manifest_type != "ATHENA_DATA":
+            raise reader_failed(f"Unknown ReaderConfig ManifestType {manifest_type!r}: use ATHENA_DATA.")
+        if kind not in ("CSV", "JSONL", "PARQUET"):
+            raise reader_failed(f"ManifestType ATHENA_DATA reads data files of InputType CSV, JSONL or PARQUET, "
+                                f"not {kind}.")
+        return itertools.chain.from_iterable(_athena_file(f, config, kind) for f in data["Files"])
+    manifest = data.get("Manifest")
+    if not isinstance(manifest, Mapping):
+        raise reader_failed("The S3 inventory manifest is not a JSON object.")
+    if str(manifest.get("fileFormat", "CSV")).upper() != "CSV":
+        raise reader_failed(f"S3 inventory fileFormat {manifest.get('fileFormat')} is not supported: "
+                            "the ItemReader reads CSV inventories.")
+    schema = [name.strip() for name in str(manifest.get("fileSchema") or "").split(",") if name.strip()]
+    if not schema:
+        raise reader_failed("The S3 inventory manifest has no fileSchema.")
+    given = {"CSVHeaderLocation": "GIVEN", "CSVHeaders": schema}
+    return itertools.chain.from_iterable(csv_items(text, given) for text in data["Files"])
+
+
+def _athena_file(data: Any, config: Mapping[str, Any], kind: str) -> Iterator[Any]:
+    if kind == "CSV":
+        return csv_items(data, config)
+    if kind == "JSONL":
+        return jsonl_items(data)
+    return parquet_items(data)
+
+
+def parquet_items(data: Any) -> Iterator[dict[str, Any]]:
+    """The rows of a Parquet file's bytes as objects (through pyarrow, installed with ``aslrun[parquet]``).
+
+    Values become JSON: dates and times ISO 8601 text, decimals numbers, binary as text (UTF-8,
+    replacing what is not). **[UNSURE]** AWS documents no mapping of Parquet types; this one is the
+    plain JSON reading of each column.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise reader_failed("An InputType PARQUET object must be read as bytes (arn:aws:states:::s3:getObject).")
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise reader_failed("ReaderConfig InputType PARQUET needs the pyarrow package: "
+                            "pip install 'aslrun[parquet]'.") from None
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(bytes(data)))
+    except Exception as exc:  # pyarrow's ArrowInvalid and kin: not a Parquet file
+        raise reader_failed(f"The object is not a valid Parquet file: {exc}.") from None
+    return _parquet_rows(parquet)
+
+
+def _parquet_rows(parquet: Any) -> Iterator[dict[str, Any]]:
+    for batch in parquet.iter_batches():
+        for row in batch.to_pylist():
+            yield {key: _json_value(value) for key, value in row.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "as_integer_ratio"):  # Decimal
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in str(value) else number
+    if hasattr(value, "total_seconds"):  # a duration
+        return value.total_seconds()
+    return str(value)
 
 
 def csv_items(text: str, config: Mapping[str, Any]) -> Iterator[dict[str, str]]:
@@ -261,3 +372,86 @@ def execution_record(arn: str, name: str, machine_arn: str, status: str, item: A
         record["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
     record.update({"StartDate": start, "StateMachineArn": machine_arn, "Status": status, "StopDate": stop})
     return record
+
+
+class ResultSpill:
+    """A ResultWriter's files written as the children finish: records in, parts of file text out.
+
+    :meth:`add` takes one child's record (NONE shape, :func:`execution_record`) and says whether its
+    file has a part's worth of text (:data:`PART_BYTES`); :meth:`take` hands that text over (and the
+    rest, with the closing bracket, when ``last``). The Map sends each part as it comes, so memory
+    holds one part per file, not every child's result. ``Transformation`` COMPACT and FLATTEN apply to
+    the SUCCEEDED file as :func:`transform_results` does; ``OutputType`` JSONL writes a line per entry.
+    """
+
+    def __init__(self, writer_config: Mapping[str, Any] | None = None) -> None:
+        config = writer_config or {}
+        self.transformation = config.get("Transformation", "NONE")
+        self.jsonl = config.get("OutputType") == "JSONL"
+        self._chunks: dict[str, list[str]] = {}
+        self._pending: dict[str, int] = {}
+        #: entries written to each file so far, and the file's bytes so far (manifest sizes)
+        self.counts: dict[str, int] = {}
+        self.sizes: dict[str, int] = {}
+        #: the multipart upload of each file that outgrew one part: {"UploadId": ..., "Parts": [...]}
+        self.uploads: dict[str, dict[str, Any]] = {}
+
+    def wants_record(self, status: str) -> bool:
+        """Whether the ``status`` file holds whole records (else only the children's outputs)."""
+        return status != "SUCCEEDED" or self.transformation not in ("COMPACT", "FLATTEN")
+
+    def add(self, status: str, record: Mapping[str, Any] | None, output: Any = None) -> bool:
+        """Add a child's record (or only its ``output``, see :meth:`wants_record`) to the ``status`` file;
+        True when that file has a part to send."""
+        if record is None or not self.wants_record(status):
+            entries = transform_results([output if record is None else _output(record)], self.transformation)
+        else:
+            entries = [record]
+        chunks = self._chunks.setdefault(status, [])
+        size = self._pending.get(status, 0)
+        for entry in entries:
+            text = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)
+            if self.jsonl:
+                text += "\n"
+            else:
+                text = ("," if self.counts.get(status) else "[") + text
+            self.counts[status] = self.counts.get(status, 0) + 1
+            chunks.append(text)
+            size += len(text)  # characters: a cheap lower bound of the bytes
+        if len(chunks) >= 4096:
+            # Many small entries ("1\n") would cost far more as string objects than as text: join them.
+            chunks[:] = ["".join(chunks)]
+        self._pending[status] = size
+        return size >= PART_BYTES
+
+    def take(self, status: str, last: bool = False) -> str:
+        """The ``status`` file's text gathered since the last call (closed with ``]`` when ``last``)."""
+        chunks = self._chunks.pop(status, [])
+        self._pending.pop(status, None)
+        if last and not self.jsonl:
+            chunks.append("]" if self.counts.get(status) else "[]")
+        text = "".join(chunks)
+        self.sizes[status] = self.sizes.get(status, 0) + len(text.encode("utf-8"))
+        return text
+
+    def statuses(self) -> list[str]:
+        """The files with entries, in AWS's manifest order."""
+        return [s for s in ("SUCCEEDED", "FAILED", "PENDING") if self.counts.get(s)]
+
+    def key(self, status: str, base: str) -> str:
+        """The key of the ``status`` file under ``base`` (``<Prefix>/<map run id>/``)."""
+        return f"{base}{status}_0.json{'l' if self.jsonl else ''}"
+
+    def manifest(self, bucket: str, base: str, map_run_arn: str) -> tuple[str, str]:
+        """The manifest's key and text (after the last :meth:`take` of each file)."""
+        listed: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+        for status in self.statuses():
+            listed[status].append({"Key": self.key(status, base), "Size": self.sizes.get(status, 0)})
+        manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": listed}
+        return f"{base}manifest.json", json.dumps(manifest, separators=(",", ":"))
+
+
+def result_base(prefix: str, map_run_arn: str) -> str:
+    """Where a Map Run's result files go: ``<Prefix>/<map run id>/`` (``<map run id>/`` without a prefix)."""
+    run_id = map_run_arn.rsplit(":", 1)[-1]
+    return f"{prefix.rstrip('/')}/{run_id}/" if prefix else f"{run_id}/"

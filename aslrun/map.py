@@ -31,6 +31,7 @@ from aslrun.effects import (
     Event,
     ExecutionTimedOut,
     Invoke,
+    Now,
     Spawn,
     TaskReply,
     WaitAny,
@@ -41,10 +42,11 @@ from aslrun.items import (
     MAX_BATCH_BYTES,
     WRITER_FAILED,
     ItemStream,
+    ResultSpill,
     execution_record,
     read_items,
     reader_failed,
-    result_files,
+    result_base,
     take,
     transform_results,
 )
@@ -96,7 +98,7 @@ class MapRunner:
                 if state.distributed:
                     ledger: dict[str, Any] | None = None
                     if state.result_writer is not None:
-                        ledger = {"inputs": {}, "failed": set()}
+                        ledger = self.open_ledger(state, frame, ev, env, value)
                     results, succeeded_prev = yield from self.run_distributed(
                         state, frame, ev, items, item_input, max_conc, tolerated, ledger, resumed)
                     if ledger is not None:
@@ -131,15 +133,17 @@ class MapRunner:
             params = reader["Payload"].evaluate(ienv) if reader["Payload"] is not None else {}
             max_items = self.map_int(reader["MaxItems"], reader["MaxItemsPath"], ienv, "MaxItemsPath", "integer")
         resource = str(reader["Resource"])
-        reply = yield Invoke(resource, params, state.name, context={"Field": "ItemReader"}, scope=frame.scope)
+        config = reader["Config"]
+        # The ReaderConfig tells the reader how to fetch: bytes for PARQUET, a manifest's files too.
+        reply = yield Invoke(resource, params, state.name, context={"Field": "ItemReader", "ReaderConfig": config},
+                             scope=frame.scope)
         result = reply.result if isinstance(reply, TaskReply) else reply
         if resource.endswith(":listObjectsV2"):
             if not isinstance(result, list):
                 raise reader_failed(f"The {resource} reply is not a list of objects: {compact_json(result)}")
             return list(take(iter(result), max_items))
-        if not isinstance(result, str):
+        if not isinstance(result, (str, bytes, dict)):
             raise reader_failed(f"The {resource} reply is not the object's text: {compact_json(result)}")
-        config = reader["Config"]
         if config.get("InputType", "JSON") == "JSON" or state.item_batcher is not None:
             # A JSON array is parsed whole anyway; batches are counted (and sized) from all the items.
             return list(take(read_items(result, config), max_items))
@@ -368,7 +372,7 @@ class MapRunner:
         count_limit, pct_limit = tolerated
         total = len(items)
         source = iter(items)  # an ItemStream's items are made one by one as children start
-        results: list[Any] = [None] * total
+        results: Any = [None] * total if ledger is None or ledger["spill"] is None else _Unkept()
         failures = 0
         running: dict[int, tuple[int, Any]] = {}
         next_index = 0
@@ -379,12 +383,15 @@ class MapRunner:
             while next_index < total and len(running) < limit:
                 i = next_index
                 next_index += 1
-                before = prior.get(i) if prior is not None else None
+                before, item = prior.get(i) if prior is not None else None, next(source)
                 if isinstance(before, Done):  # a redrive keeps a child execution that succeeded
-                    results[i], _ = before.output, next(source)
+                    results[i] = before.output
+                    if ledger is not None:  # and its record goes to the result files again
+                        ledger["inputs"][i] = item_input(i, item)
+                        yield from self.keep_result(state, frame, ledger, i, ChildOutcome(True, before.output))
                     continue
                 try:
-                    value = item_input(i, next(source))
+                    value = item_input(i, item)
                 except StatesError as err:
                     for _, h in list(running.values()):
                         yield Cancel(h)
@@ -411,23 +418,15 @@ class MapRunner:
             finished = pending.pop()
             i, _ = running.pop(id(finished))
             outcome: ChildOutcome = finished.outcome
+            if ledger is not None:
+                yield from self.keep_result(state, frame, ledger, i, outcome)
             if outcome.ok:
                 results[i] = outcome.value
                 continue
             failures += 1
             results[i] = {"Error": outcome.error, "Cause": outcome.cause}
-            if ledger is not None:
-                ledger["failed"].add(i)
             if _exceeded(failures, total, count_limit, pct_limit):
-                for _, h in list(running.values()):
-                    yield Cancel(h)
-                error = "States.ExceedToleratedFailureThreshold"
-                cause = "The specified tolerated failure threshold was exceeded"
-                run_failed = self.engine.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
-                                        {"error": error, "cause": cause})
-                yield run_failed
-                frame.last = run_failed.id
-                raise StatesError(error, cause, extra={"container": True})
+                raise (yield from self.map_run_failed(state, frame, [h for (_, h) in running.values()]))
         # MapRunSucceeded does not move the cursor: MapStateSucceeded points to it, MapStateExited
         # to MapRunStarted (AWS's links since November 2024).
         run_done = self.engine.event(frame, state, "MapRunSucceeded")
@@ -436,13 +435,28 @@ class MapRunner:
             ledger["stop"] = run_done.timestamp
         return results, run_done.id
 
-    def write_results(self, state: MapState, frame: Frame, ev: Event, env: Env | None, value: Any,
-                      results: list[Any], ledger: dict[str, Any]) -> Gen:
-        """The ResultWriter: result files put to S3 (Invokes), or WriterConfig alone applied to the result."""
+    def map_run_failed(self, state: MapState, frame: Frame, running: list[Any]) -> Gen:
+        """More children failed than tolerated: the others stop, MapRunFailed; the error to raise."""
+        for h in running:
+            yield Cancel(h)
+        error = "States.ExceedToleratedFailureThreshold"
+        cause = "The specified tolerated failure threshold was exceeded"
+        run_failed = self.engine.event(frame, state, "MapRunFailed", "mapRunFailedEventDetails",
+                                       {"error": error, "cause": cause})
+        yield run_failed
+        frame.last = run_failed.id
+        return StatesError(error, cause, extra={"container": True})
+
+    def open_ledger(self, state: MapState, frame: Frame, ev: Event, env: Env | None, value: Any) -> dict[str, Any]:
+        """What a ResultWriter keeps while the children run: each child's input until it ends, and its files."""
         writer = state.result_writer
-        config = writer["Config"]
-        if writer["Resource"] is None:
-            return transform_results(results, config.get("Transformation", "COMPACT"))
+        spill = ResultSpill(writer["Config"]) if writer["Resource"] is not None else None
+        return {"inputs": {}, "spill": spill, "error": None,
+                "params": lambda: self.writer_params(state, frame, ev, env, value)}
+
+    def writer_params(self, state: MapState, frame: Frame, ev: Event, env: Env | None, value: Any) -> tuple[str, str]:
+        """The ResultWriter's ``Bucket`` and ``Prefix`` (its Parameters or Arguments, evaluated)."""
+        writer = state.result_writer
         if state.jsonata:
             scope = self.engine.scope(frame, state, value, ev)
             params = jflow.evaluate(writer["Payload"], scope, "Arguments") if writer["Payload"] is not None else {}
@@ -452,23 +466,96 @@ class MapRunner:
             params = writer["Payload"].evaluate(ienv) if writer["Payload"] is not None else {}
         if not isinstance(params, dict) or not isinstance(params.get("Bucket"), str) or not params["Bucket"]:
             raise StatesError(WRITER_FAILED, f"The ResultWriter needs a 'Bucket' string; got {compact_json(params)}")
-        bucket, prefix = params["Bucket"], str(params.get("Prefix") or "")
-        run_arn: str = ledger["run_arn"]
-        machine_arn, run_id = run_arn.replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)
-        start, stop = _iso(ledger.get("start")), _iso(ledger.get("stop"))
-        records: dict[str, list[Any]] = {"SUCCEEDED": [], "FAILED": []}
-        for i, out in enumerate(results):
-            status = "FAILED" if i in ledger["failed"] else "SUCCEEDED"
+        return params["Bucket"], str(params.get("Prefix") or "")
+
+    def keep_result(self, state: MapState, frame: Frame, ledger: dict[str, Any], i: int,
+                    outcome: ChildOutcome) -> Gen:
+        """A finished child's record goes to its ResultWriter file; a full part is sent at once.
+
+        A failure to send is kept and raised once the Map Run is over, where AWS fails the Map.
+        """
+        value = ledger["inputs"].pop(i, None)
+        spill: ResultSpill | None = ledger["spill"]
+        if spill is None or ledger["error"] is not None:
+            return
+        status = "SUCCEEDED" if outcome.ok else "FAILED"
+        record = None
+        if spill.wants_record(status):
+            now = _iso((yield Now()))
+            if "start_iso" not in ledger:
+                ledger["start_iso"] = _iso(ledger["start"])
+                ledger["arns"] = ledger["run_arn"].replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)
+            machine_arn, run_id = ledger["arns"]
             name = f"{run_id}-{i}"
             arn = machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
-            outcome = (out.get("Error"), out.get("Cause")) if status == "FAILED" else out
-            records[status].append(execution_record(arn, name, machine_arn, status, ledger["inputs"].get(i),
-                                                    outcome, start, stop))
-        files, manifest_key = result_files(records, bucket, prefix, run_arn, config)
-        for key, body in files:
-            yield Invoke(str(writer["Resource"]), {"Bucket": bucket, "Key": key, "Body": body}, state.name,
+            result = outcome.value if outcome.ok else (outcome.error, outcome.cause)
+            record = execution_record(arn, name, machine_arn, status, value, result, ledger["start_iso"], now)
+        if spill.add(status, record, outcome.value):
+            try:
+                yield from self.send_part(state, frame, ledger, status, last=False)
+            except StatesError as err:
+                ledger["error"] = err
+
+    def send_part(self, state: MapState, frame: Frame, ledger: dict[str, Any], status: str, last: bool) -> Gen:
+        """Send what the ``status`` file gathered: a part of its multipart upload, or the whole file."""
+        spill: ResultSpill = ledger["spill"]
+        if "bucket" not in ledger:
+            ledger["bucket"], prefix = ledger["params"]()
+            ledger["base"] = result_base(prefix, ledger["run_arn"])
+        bucket, key = ledger["bucket"], spill.key(status, ledger["base"])
+        body = spill.take(status, last)
+        resource = str(state.result_writer["Resource"])
+        upload = spill.uploads.get(status)
+        if upload is None and last:
+            yield Invoke(resource, {"Bucket": bucket, "Key": key, "Body": body}, state.name,
                          context={"Field": "ResultWriter"}, scope=frame.scope)
-        return {"MapRunArn": run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
+            return
+        if upload is None:
+            upload = spill.uploads[status] = {"UploadId": None, "Parts": []}
+        number = len(upload["Parts"]) + 1
+        reply = yield Invoke(resource, {"Bucket": bucket, "Key": key, "Body": body, "UploadId": upload["UploadId"],
+                                        "PartNumber": number}, state.name,
+                             context={"Field": "ResultWriter"}, scope=frame.scope)
+        part = reply.result if isinstance(reply, TaskReply) else reply
+        if not isinstance(part, dict) or not part.get("UploadId") or not part.get("ETag"):
+            raise StatesError(WRITER_FAILED, f"The {resource} reply to a part of {key} is not "
+                                             f"{{UploadId, ETag}}: {compact_json(part)}")
+        upload["UploadId"] = part["UploadId"]
+        upload["Parts"].append({"PartNumber": number, "ETag": part["ETag"]})
+        if last:
+            yield Invoke(resource, {"Bucket": bucket, "Key": key, "UploadId": upload["UploadId"],
+                                    "Parts": upload["Parts"]}, state.name,
+                         context={"Field": "ResultWriter"}, scope=frame.scope)
+
+    def write_results(self, state: MapState, frame: Frame, ev: Event, env: Env | None, value: Any,
+                      results: Any, ledger: dict[str, Any]) -> Gen:
+        """The ResultWriter: the last of the result files and the manifest put to S3 (Invokes), or
+        WriterConfig alone applied to the result."""
+        writer = state.result_writer
+        config = writer["Config"]
+        spill: ResultSpill | None = ledger["spill"]
+        if spill is None:
+            return transform_results(results, config.get("Transformation", "COMPACT"))
+        if ledger["error"] is not None:
+            raise ledger["error"]
+        if "bucket" not in ledger:
+            ledger["bucket"], prefix = ledger["params"]()
+            ledger["base"] = result_base(prefix, ledger["run_arn"])
+        for status in spill.statuses():
+            yield from self.send_part(state, frame, ledger, status, last=True)
+        run_arn: str = ledger["run_arn"]
+        manifest_key, text = spill.manifest(ledger["bucket"], ledger["base"], run_arn)
+        yield Invoke(str(writer["Resource"]), {"Bucket": ledger["bucket"], "Key": manifest_key, "Body": text},
+                     state.name, context={"Field": "ResultWriter"}, scope=frame.scope)
+        return {"MapRunArn": run_arn, "ResultWriterDetails": {"Bucket": ledger["bucket"], "Key": manifest_key}}
+
+
+class _Unkept:
+    """Where a Map whose ResultWriter writes to S3 puts its children's results: nowhere. They go to the
+    writer's files as the children finish (:meth:`MapRunner.keep_result`), not to a list."""
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        pass
 
 
 def _batches(items: Iterator[Any], max_items: Any, max_bytes: int, batch_input: Any) -> Iterator[dict[str, Any]]:

@@ -7,20 +7,20 @@ Parallel branch, a Map iteration, an integration's work. :class:`Deadline` and
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from aslrun.callbacks import CallbackWait
 from aslrun.effects import ChildOutcome
 
-__all__ = ["CallbackTimer", "Deadline", "Run"]
+__all__ = ["CallbackTimer", "Deadline", "Run", "finished_in_order"]
 
 
 class Run:
     """Scheduler record for one generator."""
 
     __slots__ = ("gen", "done", "outcome", "started", "waiting_on", "send", "throw", "seq", "parent",
-                 "cancelled", "label", "finished_seq", "resume", "remote", "scope")
+                 "cancelled", "label", "finished_seq", "resume", "remote", "scope", "child")
 
     def __init__(self, gen: Generator[Any, Any, Any], label: str = "", parent: Run | None = None) -> None:
         self.gen = gen
@@ -40,6 +40,24 @@ class Run:
         self.remote = False
         #: where it is, for Progress notes: the scope of its last event (an integration run: its Task's)
         self.scope: tuple[Any, ...] = ()
+        #: the Distributed Map child execution its last event belonged to (``Event.child``), if any
+        self.child: Any = None
+
+
+def finished_in_order(handles: Iterable[Any]) -> list[Any]:
+    """The finished runs among ``handles``, the first to finish last (so ``pop()`` takes it).
+
+    Taking them one by one is what one ``WaitAny`` per child answers (the earliest finished first),
+    as long as nothing runs in between: a Parallel or Map that takes every finished child after one
+    wake-up scans its children once, not once per child.
+    """
+    done = [h for h in handles if h.done]
+    done.sort(key=_finish_order, reverse=True)
+    return done
+
+
+def _finish_order(run: Run) -> int:
+    return run.finished_seq
 
 
 class Deadline:

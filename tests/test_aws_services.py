@@ -334,3 +334,97 @@ def test_sqs_wait_for_task_token_is_answered_by_a_consumer(interp: Interpreter, 
     assert result.output == {"doubled": 4}
     submitted = next(e for e in result.history_values() if e["type"] == "TaskSubmitted")
     assert "MD5OfMessageBody" in submitted["taskSubmittedEventDetails"]["output"]
+
+
+# ---------------------------------------------------------------- aws-sdk:sfn on aslrun's own executions
+
+
+SFN = "arn:aws:states:::aws-sdk:sfn:"
+CHILD_ARN = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:Child"
+
+
+def test_sdk_start_and_describe_execution_run_the_local_machine(interp: Interpreter) -> None:
+    definition = {"StartAt": "Start", "States": {
+        "Start": {"Type": "Task", "Resource": SFN + "startExecution", "ResultPath": "$.started", "Next": "Describe",
+                  "Parameters": {"StateMachineArn": CHILD_ARN, "Name": "run-7", "Input": {"n": 1}}},
+        "Describe": {"Type": "Task", "Resource": SFN + "describeExecution", "End": True,
+                     "Parameters": {"ExecutionArn.$": "$.started.ExecutionArn"}}}}
+    described = output(interp, definition)
+    assert described["ExecutionArn"] == f"arn:aws:states:us-east-1:{ACCOUNT}:execution:Child:run-7"
+    assert (described["Status"], json.loads(described["Output"]), json.loads(described["Input"])) == (
+        "SUCCEEDED", {"Arg1": "argument1"}, {"n": 1})
+    # the shape AWS recorded for aws-sdk:sfn:startExecution: PascalCase, no SDK metadata
+    started = output(interp, task(SFN + "startExecution", {"StateMachineArn": CHILD_ARN}))
+    assert sorted(started) == sorted(recorded("test_sfn_start_execution-ddf69b49", "StartExecution"))
+
+
+def test_sdk_start_execution_of_an_unknown_machine(interp: Interpreter) -> None:
+    result = interp.run(task(SFN + "startExecution", {"StateMachineArn": CHILD_ARN + "Typo"}))
+    assert result.error == "Sfn.StateMachineDoesNotExistException"
+    assert result.cause.startswith(f"State Machine Does Not Exist: '{CHILD_ARN}Typo' (aslrun: give it with --machine")
+    assert "(Service: Sfn, Status Code: 400, Request ID: " in result.cause
+
+
+def test_sdk_describe_of_an_execution_never_started(interp: Interpreter) -> None:
+    arn = f"arn:aws:states:us-east-1:{ACCOUNT}:execution:Child:nope"
+    result = interp.run(task(SFN + "describeExecution", {"ExecutionArn": arn}))
+    assert result.error == "Sfn.ExecutionDoesNotExistException"
+    assert result.cause.startswith(f"Execution Does Not Exist: '{arn}' (Service: Sfn, Status Code: 400")
+
+
+def answered_in_a_branch(url: str) -> dict[str, Any]:
+    """One branch waits for its token (sent on SQS); the other reads it and answers through aws-sdk:sfn."""
+    return {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Wait", "States": {"Wait": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 60,
+            "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}},
+        {"StartAt": "Read", "States": {
+            "Read": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:receiveMessage",
+                     "Parameters": {"QueueUrl": url, "WaitTimeSeconds": 10},
+                     "ResultSelector": {"body.$": "States.StringToJson($.Messages[0].Body)"}, "Next": "Answer"},
+            "Answer": {"Type": "Task", "Resource": SFN + "sendTaskSuccess", "End": True,
+                       "Parameters": {"TaskToken.$": "$.body.token", "Output": "{\"approved\": true}"}}}},
+    ]}}}
+
+
+def test_sdk_send_task_success_answers_a_token_of_the_run(interp: Interpreter, session: Any) -> None:
+    url = session.client("sqs").create_queue(QueueName="approvals")["QueueUrl"]
+    assert output(interp, answered_in_a_branch(url)) == [{"approved": True}, {}]
+
+
+def test_the_run_answers_its_own_tokens_under_a_remote_target(moto_server: str) -> None:
+    """The token is aslrun's: Step Functions on the target (here a moto server) could not answer it."""
+    options = {"aws.target": moto_server}
+    sqs = client_for("sqs", options, account=ACCOUNT)
+    url = sqs.create_queue(QueueName="remote-approvals")["QueueUrl"]
+    sqs.close()
+    with Interpreter(load_plugins=False, options=options) as interpreter:
+        interpreter.integrations.add(AwsIntegration(interpreter))
+        assert output(interpreter, answered_in_a_branch(url)) == [{"approved": True}, {}]
+        # a token aslrun never issued is the target's to judge: moto's Step Functions takes any
+        # (aslrun's own answer would be Sfn.InvalidTokenException, as under the local target)
+        result = interpreter.run(task(SFN + "sendTaskSuccess", {"TaskToken": "not-ours", "Output": "{}"}))
+    assert (result.status, result.output) == ("SUCCEEDED", {})
+
+
+@pytest.mark.parametrize(("action", "error", "cause"), [
+    ("sendTaskSuccess", "Sfn.InvalidTokenException", "Invalid Token: 'Invalid token'"),
+    ("sendTaskFailure", "Sfn.InvalidTokenException", "Invalid Token: 'Invalid token'"),
+    ("sendTaskHeartbeat", "Sfn.InvalidTokenException", "Invalid Token: 'Invalid token'"),
+])
+def test_sdk_answers_to_a_token_nobody_issued(interp: Interpreter, action: str, error: str, cause: str) -> None:
+    """As recorded: test_sfn_send_task_outcome_with_no_such_token (Sfn.InvalidTokenException)."""
+    result = interp.run(task(SFN + action, {"TaskToken": "not-a-token", "Output": "{}"}))
+    assert result.error == error
+    assert result.cause.startswith(cause + " (Service: Sfn, Status Code: 400, Request ID: ")
+
+
+def test_sdk_results_use_pascal_case_members_for_camel_case_apis(interp: Interpreter) -> None:
+    definition = {"StartAt": "Create", "States": {
+        "Create": {"Type": "Task", "Resource": SFN + "createStateMachine", "Next": "List", "ResultPath": None,
+                   "Parameters": {"Name": "Listed", "Definition": json.dumps(CHILD),
+                                  "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r"}},
+        "List": {"Type": "Task", "Resource": SFN + "listStateMachines", "Parameters": {}, "End": True}}}
+    listed = output(interp, definition)
+    assert [(m["Name"], m["StateMachineArn"]) for m in listed["StateMachines"]] == [
+        ("Listed", f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:Listed")]

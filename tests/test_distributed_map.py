@@ -99,13 +99,12 @@ def test_json_array_items_pointer_and_not_an_array() -> None:
         json_items("[1,")
 
 
-def test_jsonl_and_unsupported_types() -> None:
+def test_jsonl_and_unknown_types() -> None:
     assert list(jsonl_items('{"a":1}\n\n[2]\n"s"\n')) == [{"a": 1}, [2], "s"]
     with pytest.raises(StatesError, match="Malformed JSON Lines line 2"):
         list(jsonl_items('{"a":1}\n{oops\n'))
-    for kind in ("PARQUET", "MANIFEST"):
-        with pytest.raises(StatesError, match=f"InputType {kind} is not supported by aslrun's local ItemReader"):
-            read_items("", {"InputType": kind})
+    with pytest.raises(StatesError, match="Unknown ReaderConfig InputType 'XML': use CSV, JSON, JSONL, PARQUET"):
+        read_items("", {"InputType": "XML"})
 
 
 def test_max_items_and_transformations() -> None:
@@ -342,6 +341,41 @@ def test_result_writer_missing_bucket(interp: Interpreter) -> None:
     result = run(interp, machine, {"items": [1]})
     assert result.status == "FAILED" and result.error == "States.ResultWriterFailed"
     assert "S3.NoSuchBucketException" in result.cause
+
+
+class FailsOnce:
+    """A service whose call for item 2 fails the first time (for redrive)."""
+
+    name = "once"
+    remote = False
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def handles(self, resource: Any) -> bool:
+        return resource.service == "once"
+
+    def invoke(self, request: Any) -> Any:
+        self.calls.append(request.parameters["n"])
+        if request.parameters["n"] == 2 and self.calls.count(2) == 1:
+            raise StatesError("Flaky", "first call")
+        return request.parameters["n"] * 10
+
+
+def test_a_redriven_map_run_writes_every_childs_record_kept_ones_included(interp: Interpreter, s3: Any) -> None:
+    service = FailsOnce()
+    interp.integrations.add(service)
+    processor = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::once:call",
+                                                  "Parameters": {"n.$": "$"}, "End": True}}}
+    machine = interp.load(dmap(processor=processor, ItemsPath="$.items", ResultWriter=writer()))
+    first = run(interp, machine, {"items": [1, 2, 3]})
+    assert first.status == "FAILED"
+    second = interp.redrive(machine, first).run()
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    assert sorted(service.calls) == [1, 2, 2, 3]  # only the failed child ran again
+    run_id = second.output["MapRunArn"].rsplit(":", 1)[1]
+    records = read_json(s3, f"results/{run_id}/SUCCEEDED_0.json")
+    assert sorted((json.loads(r["Input"]), json.loads(r["Output"])) for r in records) == [(1, 10), (2, 20), (3, 30)]
 
 
 # ---------------------------------------------------------------- the sample, through the CLI

@@ -295,3 +295,31 @@ def test_local_job_processes_print_nothing_under_quiet_and_json(tmp_path: Path, 
     result = CliRunner().invoke(cli, ["run", str(machine), "--eks-backend", "local", "--jobs", "process", flag])
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("prompting", [False, True])
+def test_no_transient_line_over_a_prompt_for_a_task_token(prompting: bool, tmp_path: Path) -> None:
+    """The person types a token's answer on the last line: the ticking line stays away while it is asked for."""
+    from aslrun.cli.render import Answer, TokenAnswers
+    from aslrun.integrations.aws.target import reset_local
+
+    setup = tmp_path / "setup.py"
+    setup.write_text('def setup(session):\n    session.client("sqs").create_queue(QueueName="approvals")\n')
+    machine = {"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+        "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/approvals",
+                       "MessageBody": {"token.$": "$$.Task.Token"}}}}}
+    console = Console(file=StringIO(), width=80, force_terminal=True, color_system=None)
+    view = LiveView(console)
+    view.prompting = prompting
+    answers = TokenAnswers({"Approve": [Answer(True, output={"ok": 1})]}, console)
+    reset_local("111111111111")
+    try:
+        with Interpreter(options={"aws.setup": str(setup)}) as interpreter:
+            result = interpreter.run(machine, {}, listeners=[view, answers])
+    finally:
+        reset_local("111111111111")
+    view.finish(result)
+    assert result.output == {"ok": 1}
+    drew_live_line = "\x1b[?25l" in console.file.getvalue()  # type: ignore[attr-defined]  # rich hides the cursor
+    assert drew_live_line is not prompting

@@ -630,24 +630,28 @@ def test_aliases_route_by_weight(sfn: Any) -> None:
                                                                           "weight": 100}])
 
 
-def test_redrive_is_refused_with_execution_not_redrivable(sfn: Any) -> None:
-    from aslrun.server.executions import REDRIVE_UNSUPPORTED
-
+def test_redrive_refuses_a_succeeded_execution_and_reruns_a_failed_state(sfn: Any) -> None:
     failed = wait_done(sfn, sfn.start_execution(stateMachineArn=create(sfn, "Fails", FAIL))["executionArn"])
     succeeded = wait_done(sfn, sfn.start_execution(stateMachineArn=create(sfn, "Works", PASS))["executionArn"])
-    assert (failed["redriveStatus"], failed["redriveStatusReason"]) == ("NOT_REDRIVABLE", REDRIVE_UNSUPPORTED)
+    assert (failed["redriveStatus"], failed["redriveCount"]) == ("REDRIVABLE", 0)
+    assert "redriveStatusReason" not in failed
+    assert succeeded["redriveStatus"] == "NOT_REDRIVABLE"
     assert succeeded["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
-    for execution, message in ((failed, REDRIVE_UNSUPPORTED),
-                               (succeeded, "Execution is SUCCEEDED and cannot be redriven")):
-        with pytest.raises(ClientError) as excinfo:
-            sfn.redrive_execution(executionArn=execution["executionArn"])
-        assert error_of(excinfo) == ("ExecutionNotRedrivable", message, 400)
+    with pytest.raises(ClientError) as excinfo:
+        sfn.redrive_execution(executionArn=succeeded["executionArn"])
+    assert error_of(excinfo) == ("ExecutionNotRedrivable", "Execution is SUCCEEDED and cannot be redriven", 400)
     with pytest.raises(ClientError, match="ExecutionDoesNotExist"):
         sfn.redrive_execution(executionArn=failed["executionArn"] + "x")
-    # the execution is untouched: no ExecutionRedriven, still FAILED
+    # a Fail state fails again when redriven: the history goes on after ExecutionRedriven
+    date = sfn.redrive_execution(executionArn=failed["executionArn"])["redriveDate"]
+    again = wait_done(sfn, failed["executionArn"])
+    assert (again["status"], again["redriveCount"], again["error"]) == ("FAILED", 1, "Boom")
+    assert again["redriveDate"] == date
     events = sfn.get_execution_history(executionArn=failed["executionArn"])["events"]
-    assert events[-1]["type"] == "ExecutionFailed"
-    assert sfn.describe_execution(executionArn=failed["executionArn"])["status"] == "FAILED"
+    assert [e["type"] for e in events] == ["ExecutionStarted", "FailStateEntered", "ExecutionFailed",
+                                           "ExecutionRedriven", "FailStateEntered", "ExecutionFailed"]
+    assert [e["id"] for e in events] == [1, 2, 3, 4, 5, 6]
+    assert events[3]["executionRedrivenEventDetails"] == {"redriveCount": 1}
 
 
 def test_run_store_records_a_cli_run(tmp_path: Path) -> None:

@@ -285,3 +285,163 @@ def test_cli_test_state_exits_2_for_a_map_without_a_mock(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["test-state", str(path)])
     assert result.exit_code == 2
     assert "TestState API does not support Map or Parallel states" in " ".join(result.output.split())
+
+
+# ---------------------------------------------------------------- resources AWS does not know
+
+NOT_RECOGNIZED = (r"^The resource provided {} is not recognized\. The value is not a valid resource ARN, "
+                  r"or the resource is not available in this region\.$")
+
+
+def resource_error(resource: str, **options: Any) -> Diagnostic:
+    return only_error(task(resource), SCHEMA, "/States/Work/Resource", NOT_RECOGNIZED.format(re.escape(resource)),
+                      resources=True, **options)
+
+
+@pytest.mark.parametrize(
+    ("resource", "suggestion"),
+    [
+        ("arn:aws:states:::dynamodb:putitem", "arn:aws:states:::dynamodb:putItem"),
+        ("arn:aws:states:::sqs:sendMesage.waitForTaskToken", "arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
+        ("arn:aws:states:::aws-sdk:s3:getObjekt", "arn:aws:states:::aws-sdk:s3:getObject"),
+        ("arn:aws:states:::aws-sdk:dynamodb:GetItem", "arn:aws:states:::aws-sdk:dynamodb:getItem"),
+        ("arn:aws:states:::aws-sdk:secretmanager:getSecretValue",
+         "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue"),
+        ("arn:aws:states:::lamda:invoke", "arn:aws:states:::lambda:invoke"),
+    ],
+)
+def test_a_near_miss_resource_is_refused_with_the_resource_it_meant(resource: str, suggestion: str) -> None:
+    """AWS refuses an unknown resource at creation (recorded: dynamodb:query, SCHEMA_VALIDATION_FAILED)."""
+    found = resource_error(resource)
+    assert found.hint is not None and found.hint.startswith(f'Did you mean "{suggestion}"?')
+
+
+@pytest.mark.parametrize(
+    ("resource", "hint"),
+    [
+        ("arn:aws:states:::dynamodb:putItem.sync", "dynamodb:putItem does not support the '.sync' integration"),
+        ("arn:aws:states:::dynamodb:getItem.waitForTaskToken", "does not support the '.waitForTaskToken'"),
+        ("arn:aws:states:::lambda:invoke.sync", "lambda:invoke does not support the '.sync'"),
+        ("arn:aws:states:::eks:call.sync", "eks:call does not support the '.sync'"),
+        ("arn:aws:states:::aws-sdk:s3:getObject.sync", "AWS SDK integrations do not support the '.sync'"),
+        ("arn:aws:states:::dynamodb:query", '"arn:aws:states:::aws-sdk:dynamodb:query"'),
+        ("activity_arn", "an activity ARN"),
+        ("arn:aws:lambda:us-east-1:123456789012:layer:shared", "a Lambda function ARN"),
+    ],
+)
+def test_a_pattern_or_action_aws_does_not_offer_is_refused(resource: str, hint: str) -> None:
+    found = resource_error(resource)
+    assert found.hint is not None and hint in found.hint
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:lambda:us-east-1:123456789012:function:charge",
+        "arn:aws:lambda:eu-west-1:123456789012:function:charge:live",
+        ACTIVITY,
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "arn:aws:states:::dynamodb:updateItem",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:::ecs:runTask.waitForTaskToken",
+        "arn:aws:states:::eks:runJob.sync",
+        "arn:aws:states:::http:invoke",
+        "arn:aws:states:::apigateway:invoke.waitForTaskToken",
+        "arn:aws:states:::aws-sdk:s3:listBuckets.waitForTaskToken",
+        "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess",
+        "arn:aws:states:::aws-sdk:eventbridge:putEvents",
+        "arn:aws:states:::aws-sdk:cognitoidentityprovider:adminGetUser",
+        "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:charge",
+    ],
+)
+def test_resources_aws_knows_are_accepted(resource: str) -> None:
+    assert errors(task(resource), resources=True) == []
+
+
+def test_nested_tasks_are_checked_where_they_are() -> None:
+    doc = {"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": True, "ItemProcessor": {
+        "StartAt": "Save", "States": {"Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putitem",
+                                               "End": True}}}}}}
+    only_error(doc, SCHEMA, "/States/Each/ItemProcessor/States/Save/Resource", "is not recognized", resources=True)
+
+
+def test_parsing_alone_leaves_resources_to_the_integrations() -> None:
+    """The Python API runs a resource an integration given in code handles (the check is the CLI's)."""
+
+    class Custom:
+        name, remote = "custom", False
+
+        def handles(self, resource: Any) -> bool:
+            return resource.arn == "arn:aws:states:::myco:thing"
+
+        def invoke(self, request: Any) -> Any:
+            return {"done": True}
+
+    with aslrun.Interpreter(integrations=[Custom()], load_plugins=False) as interp:
+        result = interp.start(interp.load(task("arn:aws:states:::myco:thing"))).run()
+    assert result.output == {"done": True}
+
+
+class _Declaring:
+    name, remote = "declaring", False
+
+    def __init__(self, resources: tuple[str, ...] | None, handles_all: bool = False) -> None:
+        if resources is not None:
+            self.resources = resources
+        self._all = handles_all
+
+    def handles(self, resource: Any) -> bool:
+        return self._all or resource.service == "myco"
+
+    def invoke(self, request: Any) -> Any:
+        return None
+
+
+def test_integrations_declare_the_resources_they_add() -> None:
+    from aslrun.integrations.registry import IntegrationRegistry
+
+    def check(integration: Any, resource: str) -> list[Diagnostic]:
+        registry = IntegrationRegistry([integration], load_plugins=False)
+        return errors(task(resource), resources=registry.declares)
+
+    assert check(_Declaring(("arn:aws:states:::myco:*",)), "arn:aws:states:::myco:launch.sync") == []
+    # without a `resources` list, what `handles` accepts is declared
+    assert check(_Declaring(None), "arn:aws:states:::myco:launch") == []
+    # an integration that declares nothing adds nothing, however much `handles` takes
+    assert len(check(_Declaring((), handles_all=True), "arn:aws:states:::myco:launch")) == 1
+    assert len(check(_Declaring(("arn:aws:states:::myco:*",)), "arn:aws:states:::other:launch")) == 1
+
+
+def test_cli_run_refuses_an_unknown_resource_before_running(tmp_path: Path) -> None:
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps({"StartAt": "Log", "States": {
+        "Log": {"Type": "Pass", "Next": "Save"},
+        "Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putitem", "End": True}}}))
+    ran = CliRunner().invoke(cli, ["run", "--json", str(path)])
+    assert ran.exit_code == 2
+    answer = json.loads(ran.stdout)
+    assert answer["status"] == "INVALID"
+    assert [(d["location"], d["hint"][:49]) for d in answer["diagnostics"]] == [
+        ("/States/Save/Resource", 'Did you mean "arn:aws:states:::dynamodb:putItem"?')]
+    checked = CliRunner().invoke(cli, ["validate", "--json", str(path)])
+    assert checked.exit_code == 2
+    assert "is not recognized" in json.loads(checked.stdout)["diagnostics"][0]["message"]
+
+
+def test_cli_run_warns_of_an_unknown_resource_the_mock_answers_and_goes_on(tmp_path: Path) -> None:
+    """A test suite's copy of a definition often holds a placeholder resource for a mocked Task: the mock
+    answers it, so the run goes on, saying AWS would refuse the definition."""
+    path = tmp_path / "placeholder.json"
+    path.write_text(json.dumps({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "activity_arn", "End": True}}}))
+    mocks = tmp_path / "mocks.json"
+    mocks.write_text(json.dumps({
+        "StateMachines": {"placeholder": {"TestCases": {"Happy": {"Work": "Done"}}}},
+        "MockedResponses": {"Done": {"0": {"Return": {"ok": True}}}}}))
+    ran = CliRunner().invoke(cli, ["run", "--json", str(path), "--mock-config", str(mocks), "--test-case", "Happy"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["output"] == {"ok": True}
+    assert "/States/Work/Resource: The resource provided activity_arn is not recognized" in ran.stderr
+    assert "AWS would refuse this definition" in ran.stderr
+    # Without the mock nothing runs.
+    assert CliRunner().invoke(cli, ["run", "--json", str(path)]).exit_code == 2

@@ -1,4 +1,8 @@
-"""``aslrun executions list|show|history``: what ``aslrun serve`` stored, read from its data directory."""
+"""``aslrun executions list|show|history|redrive``: what ``aslrun serve`` stored, read from its data directory.
+
+A Distributed Map's child executions are there too: ``list --map-run ARN`` lists them, ``show`` and
+``history`` take a child's ARN. ``redrive`` redrives a stored execution in this process.
+"""
 
 from __future__ import annotations
 
@@ -44,12 +48,17 @@ def executions() -> None:
 @_DATA
 @click.option("--state-machine", help="Only this state machine's (name or ARN).")
 @click.option("--status", type=click.Choice(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]))
+@click.option("--map-run", metavar="ARN", help="The child executions of this Map Run instead.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
-def list_(data: str | None, state_machine: str | None, status: str | None, as_json: bool) -> None:
+def list_(data: str | None, state_machine: str | None, status: str | None, map_run: str | None,
+          as_json: bool) -> None:
     """The executions, newest first."""
     store = _store(data)
     try:
-        rows = store.executions(status=status)
+        if map_run is not None:
+            rows = store.executions(map_run, status, column="map_run_arn")
+        else:
+            rows = store.executions(status=status)
     finally:
         store.close()
     if state_machine:
@@ -64,7 +73,9 @@ def list_(data: str | None, state_machine: str | None, status: str | None, as_js
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
     out = {"executionArn": row["arn"], "stateMachineArn": row["machine_arn"], "name": row["name"],
            "status": row["status"], "startDate": row["start"], "stopDate": row["stop"]}
-    for column, key in (("version_arn", "stateMachineVersionArn"), ("alias_arn", "stateMachineAliasArn")):
+    for column, key in (("version_arn", "stateMachineVersionArn"), ("alias_arn", "stateMachineAliasArn"),
+                        ("map_run_arn", "mapRunArn"), ("redrive_count", "redriveCount"),
+                        ("redrive_date", "redriveDate")):
         if row.get(column):
             out[key] = row[column]
     return out
@@ -74,14 +85,14 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
 @_DATA
 @click.argument("execution")
 def show(data: str | None, execution: str) -> None:
-    """One execution (ARN or name), as DescribeExecution shows it, in JSON."""
+    """One execution (ARN or name; a Map Run's child by its ARN), as DescribeExecution shows it, in JSON."""
+    from aslrun.server.views import describe
+
     store = _store(data)
     try:
-        row = _find(store, execution)
+        out = describe(store, _find(store, execution))
     finally:
         store.close()
-    out = _summary(row)
-    out.update({k: row[k] for k in ("input", "output", "error", "cause") if row[k] is not None})
     click.echo(json_text(out, indent=2))
 
 
@@ -97,3 +108,43 @@ def history(data: str | None, reverse: bool, execution: str) -> None:
     finally:
         store.close()
     click.echo(json_text({"events": events}, indent=2))
+
+
+@executions.command()
+@_DATA
+@click.option("--mock-config", type=click.Path(exists=True, dir_okay=False),
+              help="The MockConfigFile of an execution started on '<machine ARN>#<TestCase>'.")
+@click.option("--json", "as_json", is_flag=True, help="The redriven execution as DescribeExecution shows it.")
+@click.argument("execution")
+def redrive(data: str | None, mock_config: str | None, as_json: bool, execution: str) -> None:
+    """Redrive a failed, aborted or timed-out execution (ARN or name) in this process, as RedriveExecution does.
+
+    Exits 1 when the redriven execution does not succeed.
+    """
+    from aslrun.server.record import redrive_recorded
+
+    store = _store(data)
+    store.close()
+    directory = data or str(_default_dir())
+    try:
+        arn, result = redrive_recorded(directory, execution, mock_config)
+    except AslrunError as exc:
+        fail(exc, as_json)
+    if as_json:
+        from aslrun.server.views import describe
+
+        store = _store(data)
+        try:
+            click.echo(json_text(describe(store, dict(store.execution(arn) or {})), indent=2))
+        finally:
+            store.close()
+    else:
+        click.echo(f"{result.status} {arn}")
+    if result.status != "SUCCEEDED":
+        raise SystemExit(1)
+
+
+def _default_dir() -> Path:
+    from aslrun.server import default_data_dir
+
+    return default_data_dir()

@@ -36,8 +36,9 @@ _NAMES = ("clock", "seed", "no_history_limit", "mock_config", "test_case", "hybr
           "eks_kubeconfig", "jobs")
 #: the AWS service options (``--aws``, ``--aws-setup``, ``--machine``), read by :meth:`ExecutionOptions.aws_settings`
 _AWS_NAMES = ("aws", "aws_setup", "machine")
-#: the local Lambda options (``--lambda``, ``--project``), read by :meth:`ExecutionOptions.lambda_settings`
-_LAMBDA_NAMES = ("lambdas", "project")
+#: the local Lambda options (``--lambda``, ``--project``, ``--workers``), read by
+#: :meth:`ExecutionOptions.lambda_settings`
+_LAMBDA_NAMES = ("lambdas", "project", "workers")
 #: ``click`` context ``meta`` keys: a template's Lambda bindings, and the interpreters that should get them
 _TEMPLATE_LAMBDAS = "aslrun.lambda.template_functions"
 _INTERPRETERS = "aslrun.interpreters"
@@ -61,10 +62,11 @@ class ExecutionOptions:
     machine: tuple[str, ...] = ()
     lambdas: tuple[str, ...] = ()
     project: Path | None = None
+    workers: int | None = None
 
     def lambda_settings(self) -> dict[str, Any]:
         """``lambda.functions``: the project file's ``lambdas`` (``--project``, else ``./aslrun.yaml``),
-        overridden by each ``--lambda``."""
+        overridden by each ``--lambda``; ``lambda.workers`` (``--workers``)."""
         from aslrun.integrations.aws.lambda_config import PROJECT_FILE_NAMES, load_project, parse_cli_bindings
 
         project = self.project
@@ -73,7 +75,10 @@ class ExecutionOptions:
         elif not project.is_file():
             raise InputError(f"--project {project}: no such file")
         functions = {**(load_project(project) if project is not None else {}), **parse_cli_bindings(self.lambdas)}
-        return {"lambda.functions": functions} if functions else {}
+        settings: dict[str, Any] = {"lambda.functions": functions} if functions else {}
+        if self.workers is not None:
+            settings["lambda.workers"] = self.workers
+        return settings
 
     def aws_settings(self) -> dict[str, Any]:
         """The ``aws.*`` interpreter options of ``--aws``, ``--aws-setup`` and ``--machine``."""
@@ -237,6 +242,10 @@ def execution_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--project", "project", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
                      help="A project file (YAML or JSON) whose 'lambdas' section binds functions to handlers "
                           "(default: ./aslrun.yaml when it exists)."),
+        click.option("--workers", "workers", type=click.IntRange(min=1), metavar="N",
+                     help="At most N worker processes per local Lambda function, so N invocations of it (the "
+                          "children of a Map, say) run in parallel; more wait for a free one (default: 16, one "
+                          "per concurrent invocation of an execution, as Lambda scales out)."),
     ]
     for decorate in reversed(decorators):
         wrapper = decorate(wrapper)

@@ -1,11 +1,29 @@
-"""All rich rendering of the CLI: the live view of an execution, diagnostics, results."""
+"""All rich rendering of the CLI: the live view of an execution, diagnostics, results, the task token prompt.
+
+:class:`TokenAnswers` answers ``.waitForTaskToken`` Tasks during ``aslrun run``. It is a listener of the
+execution: when a Task starts waiting for its token (the driver's ``Progress`` event with a ``taskToken``)
+it answers it from ``--answer-tokens`` (:func:`read_answers`: a JSON object of state name -> answer, or a
+list of answers used one per token in turn, the last repeating), else, when stdin is a terminal, asks: a
+thread prints a prompt on the (stderr) console and reads one line at a time::
+
+    s {"approved": true}        SendTaskSuccess with that output (just "s": {})
+    f Rejected the reason       SendTaskFailure with an error and a cause (both optional)
+    h                           SendTaskHeartbeat
+
+prefixed by the waiting Task's number when several wait (``2 s {}``). The thread never reads stdin when
+stdin is not a terminal, polls it (``select``) so it ends as soon as the run does, and a token answered
+another way (a timeout, a handler) is dropped from the prompt when its Task ends.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.live import Live
@@ -14,10 +32,11 @@ from rich.table import Table
 from rich.text import Text
 
 from aslrun.effects import Event
-from aslrun.errors import Diagnostic
+from aslrun.errors import Diagnostic, InputError, TaskTokenError
 from aslrun.execution import Execution, ExecutionResult
 
-__all__ = ["LiveView", "render_diagnostics", "render_result_summary", "render_variables"]
+__all__ = ["Answer", "LiveView", "TokenAnswers", "read_answers", "render_diagnostics", "render_result_summary",
+           "render_variables", "send_answer"]
 
 _STATUS_STYLE = {"SUCCEEDED": "bold green", "FAILED": "bold red", "TIMED_OUT": "bold red", "ABORTED": "bold yellow"}
 
@@ -50,7 +69,7 @@ _FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAb
 class _Open:
     """A state the view has seen entered and not yet left."""
 
-    __slots__ = ("name", "kind", "began", "error", "failed", "retries", "by_retrier", "progress")
+    __slots__ = ("name", "kind", "began", "error", "failed", "retries", "by_retrier", "progress", "token")
 
     def __init__(self, name: str, kind: str, began: float) -> None:
         self.name = name
@@ -64,6 +83,8 @@ class _Open:
         self.by_retrier: dict[int, int] = {}
         #: the latest progress note of its integration (what a .sync task waits on)
         self.progress: str | None = None
+        #: it waits for its task token to be answered
+        self.token = False
 
 
 class _Footer:
@@ -87,7 +108,8 @@ class LiveView:
     one and keeps a running count instead, so a 10,000-iteration loop does not flood the terminal.
 
     On a terminal (or with ``footer=True``) a transient last line keeps showing what is being
-    waited on and for how long, ticking while nothing else happens (:meth:`waiting`).
+    waited on and for how long, ticking while nothing else happens (:meth:`waiting`); not while
+    ``prompting`` and a Task waits for its token (the person types its answer on that line).
     """
 
     def __init__(self, console: Console, max_lines: int = 200, show_data: bool = True,
@@ -105,6 +127,8 @@ class LiveView:
         self._last_note = 0.0
         self._execution: Execution | None = None
         self._live: Live | None = None
+        #: a prompt asks for task tokens' answers (:mod:`aslrun.cli.tokens`) on this console
+        self.prompting = False
 
     def __call__(self, execution: Execution, event: Event) -> None:
         self._execution = execution
@@ -136,7 +160,10 @@ class LiveView:
         return line
 
     def _footer(self, etype: str) -> None:
-        busy = etype not in _FINAL_EVENTS and any(s.progress is not None for s in list(self._open.values()))
+        states = list(self._open.values())
+        busy = etype not in _FINAL_EVENTS and any(s.progress is not None for s in states)
+        if self.prompting and any(s.token for s in states):
+            busy = False
         if busy and self._live is None:
             self._live = Live(_Footer(self), console=self.console, transient=True, refresh_per_second=2,
                               redirect_stdout=False, redirect_stderr=False)
@@ -254,6 +281,7 @@ class LiveView:
             self.notice(message)  # no state owns it (a backend saying where clusters are)
             return
         state = self._open[owner]
+        state.token = state.token or bool(details.get("taskToken"))
         if message.startswith(state.name + ": "):
             message = message[len(state.name) + 2:]  # the line already says which state
         state.progress = message
@@ -450,3 +478,185 @@ def render_variables(console: Console, variables: dict[str, Any]) -> None:
     for name in sorted(variables):
         table.add_row(escape(name), escape(json.dumps(variables[name], ensure_ascii=False)))
     console.print(table)
+
+
+# ------------------------------------------------------------ answering task tokens
+
+_ENDS = frozenset({"TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskStateExited", "TaskStateAborted"})
+_HELP = 's JSON (success) · f [ERROR [CAUSE]] (failure) · h (heartbeat)'
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What to send for one token: an ``output`` (success), or an ``error`` and ``cause`` (failure)."""
+
+    success: bool
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+
+def read_answers(value: Any, states: Mapping[str, Any]) -> dict[str, list[Answer]]:
+    """``--answer-tokens``' JSON (already read) as answers by state name; an InputError says what is wrong."""
+    if not isinstance(value, dict):
+        raise InputError('--answer-tokens must be a JSON object of state name -> answer, e.g. '
+                         '{"Wait for approval": {"output": {"approved": true}}}')
+    found: dict[str, list[Answer]] = {}
+    for name, given in value.items():
+        if name not in states:
+            from aslrun.validation import did_you_mean
+
+            hint = did_you_mean(name, states)
+            raise InputError(f"--answer-tokens: the machine has no state named {name!r}" + (f". {hint}" if hint else ""))
+        items = given if isinstance(given, list) else [given]
+        found[name] = [_answer(name, item) for item in items]
+    return found
+
+
+def _answer(name: str, item: Any) -> Answer:
+    if isinstance(item, dict) and set(item) == {"output"}:
+        return Answer(True, output=item["output"])
+    if isinstance(item, dict) and item and set(item) <= {"error", "cause"} and all(
+            isinstance(v, str) for v in item.values()):
+        return Answer(False, error=item.get("error"), cause=item.get("cause"))
+    raise InputError(f"--answer-tokens: the answer for {name!r} must be {{\"output\": JSON}} or "
+                     f'{{"error": "...", "cause": "..."}} (or a list of them), not {json.dumps(item)[:80]}')
+
+
+@dataclass(slots=True)
+class _Waiting:
+    token: str
+    state: str
+    scope: tuple[Any, ...]
+
+
+class TokenAnswers:
+    """Answers the tokens of one execution; a listener (``listeners=[...]``). :meth:`close` ends its prompt.
+
+    ``interactive`` is whether to ask on ``console`` and read ``stdin`` (give it only when stdin is a terminal);
+    ``console`` None says nothing (``--quiet``) unless asking.
+    """
+
+    def __init__(self, answers: Mapping[str, list[Answer]], console: Any, stdin: TextIO | None = None,
+                 interactive: bool = False) -> None:
+        self._answers = {name: list(items) for name, items in answers.items()}
+        self.console = console
+        self._stdin = stdin if stdin is not None else sys.stdin
+        self.interactive = interactive and sys.platform != "win32"  # select() on a console needs POSIX
+        self._waiting: list[_Waiting] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._execution: Any = None
+        self._thread: threading.Thread | None = None
+        self._told = False
+
+    def __call__(self, execution: Any, event: Any) -> None:
+        details = event.details or {}
+        if event.type == "Progress" and details.get("taskToken"):
+            self._execution = execution
+            name = str(event.scope[-1]) if event.scope else "?"
+            self._waits(execution, _Waiting(str(details["taskToken"]), name, tuple(event.scope)))
+        elif event.type in _ENDS and self._waiting:
+            with self._lock:
+                self._waiting = [w for w in self._waiting if w.scope != tuple(event.scope)]
+
+    def _waits(self, execution: Any, waiting: _Waiting) -> None:
+        canned = self._answers.get(waiting.state)
+        if canned:
+            answer = canned.pop(0) if len(canned) > 1 else canned[0]
+            send_answer(execution, waiting.token, answer)
+            return
+        if not self.interactive:
+            if not self._told and self.console is not None:
+                self._told = True
+                self.console.print(f"  ℹ {waiting.state} waits for something to answer its task token (to answer it "
+                                   "yourself: --answer-tokens, or run in a terminal)", style="dim", highlight=False)
+            return
+        with self._lock:
+            self._waiting.append(waiting)
+            number = len(self._waiting)
+        label = f"[{number}] " if number > 1 else ""
+        self.console.print(f"  ? {label}{waiting.state} waits for its task token. Answer: {_HELP}",
+                           style="bold magenta", highlight=False)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._read, name="aslrun-token-prompt", daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        import select
+
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self._stdin], [], [], 0.1)
+            except (OSError, ValueError):  # stdin closed
+                return
+            if not ready:
+                continue
+            line = self._stdin.readline()
+            if not line:  # end of input: nobody is left to answer
+                return
+            self._command(line.strip())
+
+    def _command(self, line: str) -> None:
+        if not line:
+            return
+        with self._lock:
+            waiting = list(self._waiting)
+        head, _, rest = line.partition(" ")
+        chosen = 1
+        if head.isdigit():
+            chosen = int(head)
+            head, _, rest = rest.strip().partition(" ")
+        if not waiting:
+            self.console.print("  no Task waits for its token now", style="yellow")
+            return
+        if not 1 <= chosen <= len(waiting):
+            self.console.print(f"  there is no waiting Task {chosen} (1 to {len(waiting)})", style="yellow")
+            return
+        try:
+            answer = _parse(head.lower(), rest.strip())
+        except ValueError as exc:
+            self.console.print(f"  {exc}. Answer: {_HELP}", style="yellow", highlight=False)
+            return
+        target = waiting[chosen - 1]
+        if answer is not None:
+            with self._lock:
+                self._waiting = [w for w in self._waiting if w is not target]
+        what = "SendTaskHeartbeat" if answer is None else ("SendTaskSuccess" if answer.success else "SendTaskFailure")
+        self.console.print(f"  → {target.state}: {what}", style="magenta", highlight=False)
+        try:
+            send_answer(self._execution, target.token, answer)
+        except TaskTokenError:
+            self.console.print(f"  {target.state} no longer waits (it timed out or was answered)", style="yellow")
+
+    def close(self) -> None:
+        """Stop asking (the run ended); waits for the prompt thread to end."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+
+
+def _parse(verb: str, rest: str) -> Answer | None:
+    """One prompt line (after its number) as an Answer, or None for a heartbeat; ValueError if unclear."""
+    if verb in ("s", "success"):
+        try:
+            return Answer(True, output=json.loads(rest) if rest else {})
+        except ValueError:
+            raise ValueError(f"the output is not JSON: {rest[:60]}") from None
+    if verb in ("f", "failure", "fail"):
+        error, _, cause = rest.partition(" ")
+        return Answer(False, error=error or None, cause=cause.strip() or None)
+    if verb in ("h", "heartbeat") and not rest:
+        return None
+    raise ValueError(f"not understood: {verb} {rest}".rstrip())
+
+
+def send_answer(execution: Any, token: str, answer: Answer | None) -> None:
+    """Send ``answer`` for ``token`` (None: a heartbeat) to ``execution``."""
+    if answer is None:
+        execution.send_task_heartbeat(token)
+    elif answer.success:
+        execution.send_task_success(token, answer.output)
+    else:
+        execution.send_task_failure(token, answer.error, answer.cause)

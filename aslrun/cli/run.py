@@ -35,17 +35,22 @@ __all__ = ["run"]
               help="Write the execution history (GetExecutionHistory shape) to this file.")
 @click.option("--show-variables", is_flag=True, help="Print the execution's final variables (Assign) on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view on stderr (errors only).")
+@click.option("--answer-tokens", "answer_tokens", metavar="JSON|@FILE",
+              help='Answer .waitForTaskToken Tasks by state name: {"Approve": {"output": {...}}} or '
+                   '{"Approve": {"error": "...", "cause": "..."}} (a list: one per token, the last repeats). '
+                   "On a terminal, tokens without one are asked for at a prompt.")
 @click.option("--store", "store_dir", is_flag=False, flag_value="", default=None, metavar="[DIR]",
               help="Record the run in aslrun serve's store (DIR, default its data directory): "
                    "'aslrun executions list' shows it.")
 @execution_options
 def run(definition: DefinitionChoice, input_: str, name: str | None, execution_name: str | None, context_: str | None,
-        as_json: bool, history_file: Path | None, show_variables: bool, quiet: bool, store_dir: str | None,
-        execution: ExecutionOptions) -> None:
+        as_json: bool, history_file: Path | None, show_variables: bool, quiet: bool, answer_tokens: str | None,
+        store_dir: str | None, execution: ExecutionOptions) -> None:
     """Run DEFINITION (JSON or YAML, or a template's state machine) and print its output.
 
     Ctrl-C or SIGTERM aborts the execution cleanly (status ABORTED, --history written, exit 1);
-    a second one exits at once.
+    a second one exits at once. A .waitForTaskToken Task is answered from --answer-tokens or, when
+    stdin is a terminal, at a prompt (s JSON, f ERROR CAUSE, h); stdin is never read otherwise.
     """
     view = None
     if not (quiet or as_json):  # rich's live view is not imported under --json or --quiet
@@ -64,8 +69,11 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
         source = definition.read()
         machine = interpreter.load(source, name=name or definition.machine_name(source))
         interpreter.mock = execution.mock_test_case(machine.name)
-        running = interpreter.start(machine, input_value, name=execution_name,
-                                    listeners=[view] if view is not None else [], context=context_value)
+        _check_resources(source, interpreter, set(interpreter.mock.states) if interpreter.mock is not None else set())
+        tokens = _token_answers(answer_tokens, machine, view)
+        listeners = [listener for listener in (view, tokens) if listener is not None]
+        running = interpreter.start(machine, input_value, name=execution_name, listeners=listeners,
+                                    context=context_value)
         if history_file is not None:
             check_writable(history_file)
         recorder = _recorder(store_dir, running, machine, input_value) if store_dir is not None else None
@@ -76,6 +84,8 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
         try:
             result = running.run()
         finally:
+            if tokens is not None:
+                tokens.close()
             if view is not None:
                 view.close()
     if interrupted:
@@ -101,6 +111,43 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
         if result.succeeded:
             click.echo(json_text(result.output, indent=2))
     sys.exit(0 if result.succeeded else 1)
+
+
+def _token_answers(answer_tokens: str | None, machine: Any, view: Any) -> Any:
+    """Who answers the run's task tokens: --answer-tokens, and the person at the prompt when stdin is a terminal
+    (None: nobody, and rich stays unimported under --json and --quiet)."""
+    interactive = sys.stdin.isatty()
+    if answer_tokens is None and not interactive and view is None:
+        return None
+    from aslrun.cli.render import TokenAnswers, read_answers
+
+    answers = read_answers(read_json_option(answer_tokens, "answer-tokens"), machine.all_states()) \
+        if answer_tokens is not None else {}
+    if view is not None:
+        view.prompting = interactive
+    console = stderr_console() if interactive or view is not None else None
+    return TokenAnswers(answers, console, interactive=interactive)
+
+
+def _check_resources(source: Any, interpreter: Any, mocked: set[str]) -> None:
+    """A Task resource AWS does not know, and no integration declares, is a definition error (as CreateStateMachine
+    refuses it), before anything runs.
+
+    A Task the MockConfigFile's test case answers is never called: its resource (often a placeholder in a test
+    suite's copy of a definition) is reported as a warning, saying AWS would refuse it, and the run goes on.
+    """
+    from aslrun.errors import DefinitionError
+    from aslrun.validation import validate_definition
+
+    found = validate_definition(source.value, resources=interpreter.integrations.declares)
+    errors = [d for d in found if d.severity == "ERROR"]
+    answered = [d for d in errors if d.state in mocked and d.location.endswith("/Resource")]
+    for d in answered:
+        click.echo(f"aslrun: warning: {d.format()} The state is answered by the mock test case, so the run goes on; "
+                   "AWS would refuse this definition.", err=True)
+    errors = [d for d in errors if d not in answered]
+    if errors:
+        raise DefinitionError(errors, source.name)
 
 
 def _recorder(store_dir: str, running: Any, machine: Any, input_value: Any) -> Any:

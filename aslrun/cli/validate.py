@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,7 +40,7 @@ def validate(definition: DefinitionChoice, as_json: bool, machine_type: str) -> 
             diagnostics = validate_definition("", type=machine_type)
         else:
             source = definition.read()
-            diagnostics = validate_definition(source.value, type=machine_type)
+            diagnostics = validate_definition(source.value, type=machine_type, resources=_declared_resources())
         if not blank and not any(d.severity == "ERROR" for d in diagnostics):
             from aslrun.parser import parse
 
@@ -62,6 +63,13 @@ def validate(definition: DefinitionChoice, as_json: bool, machine_type: str) -> 
     else:
         stderr_console().print(f"[green]✓[/green] {escape(str(definition))} is a valid state machine")
     sys.exit(2 if errors else 0)
+
+
+def _declared_resources() -> Any:
+    """Accepts the Task resources the installed integration plugins add to AWS's."""
+    from aslrun.integrations.registry import IntegrationRegistry
+
+    return IntegrationRegistry().declares
 
 
 def _is_blank(path: Path) -> bool:

@@ -54,6 +54,10 @@ class Integration(Protocol):
     def invoke(self, request: TaskRequest) -> Any:
         """Run the task; see the module docstring for what to return."""
 
+    # Optional: ``resources: tuple[str, ...]``, glob patterns (``fnmatch``) of the resources the integration
+    # adds to the ones AWS knows, e.g. ``("arn:aws:states:::myco:*",)``; ``()`` when it adds none. Validation
+    # (``aslrun validate``, ``aslrun run``) refuses a resource AWS does not know unless an integration declares
+    # it; an integration without this attribute declares whatever its ``handles`` accepts.
     # Optional: ``close() -> None`` is called when an execution that invoked the integration has ended
     # (whatever its outcome) and no other execution of the interpreter is running, and by
     # ``Interpreter.close()``: release what the runs held (servers, threads, sockets, child processes)

@@ -63,6 +63,24 @@ class IntegrationRegistry:
         """Every integration, explicit ones first."""
         return self._explicit + self._load_plugins()
 
+    def declares(self, resource: str | ResourceArn) -> bool:
+        """Whether an integration declares ``resource`` as one it adds to AWS's (validation accepts it).
+
+        An integration with a ``resources`` attribute declares the resources matching one of its
+        glob patterns (``fnmatch``, case-sensitive); one without it, whatever its ``handles`` accepts.
+        """
+        from fnmatch import fnmatchcase
+
+        parsed = parse_resource(resource) if isinstance(resource, str) else resource
+        for integration in self.all():
+            patterns = getattr(integration, "resources", None)
+            if patterns is None:
+                if integration.handles(parsed):
+                    return True
+            elif any(fnmatchcase(parsed.arn, pattern) for pattern in patterns):
+                return True
+        return False
+
     def resolve(self, resource: str | ResourceArn) -> Integration | None:
         """The integration for ``resource``, or None."""
         key = resource if isinstance(resource, str) else resource.arn

@@ -16,6 +16,7 @@ from aslrun.errors import AslrunError, InputError
 from aslrun.execution import Execution
 from aslrun.interpreter import Interpreter
 from aslrun.server.machines import describe_row
+from aslrun.server.mapruns import map_run_children
 from aslrun.server.protocol import (
     ApiError,
     decode_token,
@@ -27,9 +28,9 @@ from aslrun.server.protocol import (
 )
 from aslrun.server.service import Service, api_event, check_name
 from aslrun.server.versions import Target, split_arn, target
+from aslrun.server.views import describe, execution_row, not_redrivable, redrive_history, summary
 
 __all__ = [
-    "REDRIVE_UNSUPPORTED",
     "describe_execution",
     "describe_state_machine_for_execution",
     "get_execution_history",
@@ -40,7 +41,8 @@ __all__ = [
     "stop_execution",
 ]
 
-_REDRIVE_DAYS = 14
+#: how long a RedriveExecution clientToken answers again
+_TOKEN_SECONDS = 15 * 60
 _STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
 
@@ -63,17 +65,7 @@ def _prepare(service: Service, params: dict[str, Any]) -> tuple[Target, Interpre
     row = chosen.run
     text, value = _input(params)
     name = check_name(optional_str(params, "name") or service.new_execution_name())
-    interpreter = service.interpreter
-    if test_case:
-        if service.mock_config is None:
-            raise validation_error("a '#TestCase' state machine ARN needs a mock configuration: start the server "
-                                   "with --mock-config FILE or SFN_MOCK_CONFIG")
-        try:
-            mock = service.mock_config.test_case(row["name"], test_case)
-        except AslrunError as exc:
-            raise validation_error(str(exc)) from None
-        interpreter = Interpreter(clock=service.clock, region=service.region, account=service.account, mock=mock,
-                                  integrations=[service.activities])
+    interpreter = _mock_interpreter(service, row["name"], test_case) if test_case else service.interpreter
     try:
         machine = service.compiled(row, interpreter if test_case else None)
         execution = interpreter.start(machine, value, name=name)
@@ -85,9 +77,10 @@ def _prepare(service: Service, params: dict[str, Any]) -> tuple[Target, Interpre
 
 
 def start_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    # taken before the execution's clock starts (a virtual one stands still): stopDate >= startDate
+    start = math.floor(time.time() * 1000) / 1000
     chosen, interpreter, execution, text = _prepare(service, params)
     row = chosen.run
-    start = round(time.time(), 3)
     if row["type"] == "EXPRESS":
         arn = service.arn("express", row["name"], execution.name, str(uuid.uuid4()))
         service.launch(execution, interpreter, stored=False)
@@ -100,6 +93,7 @@ def start_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
             "arn": arn, "machine_arn": chosen.machine["arn"], "name": execution.name, "status": "RUNNING",
             "input": text, "start": start, "definition": row["definition"], "revision": row["revision"],
             "role_arn": row["role_arn"], "version_arn": chosen.version_arn, "alias_arn": chosen.alias_arn,
+            "test_case": required_str(params, "stateMachineArn").partition("#")[2] or None,
         })
     except sqlite3.IntegrityError:
         if interpreter is not service.interpreter:
@@ -141,80 +135,68 @@ def start_sync_execution(service: Service, params: dict[str, Any]) -> dict[str, 
     return out
 
 
-def _execution_row(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    arn = required_str(params, "executionArn")
-    if not arn.startswith(f"arn:{defaults.PARTITION}:states:"):
-        raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN prefix: {arn}'")
-    kind = arn.split(":")[5] if arn.count(":") >= 5 else ""
-    if kind != "execution":
-        raise ApiError("InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: {kind}'")
-    row = service.store.execution(arn)
-    if row is None:
-        raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
-    return row
-
-
-def summary(row: dict[str, Any]) -> dict[str, Any]:
-    """A ListExecutions item."""
-    out = {"executionArn": row["arn"], "stateMachineArn": row["machine_arn"], "name": row["name"],
-           "status": row["status"], "startDate": row["start"]}
-    if row["stop"] is not None:
-        out["stopDate"] = row["stop"]
-    if row.get("version_arn"):
-        out["stateMachineVersionArn"] = row["version_arn"]
-    if row.get("alias_arn"):
-        out["stateMachineAliasArn"] = row["alias_arn"]
-    return out
-
-
-def describe(row: dict[str, Any]) -> dict[str, Any]:
-    """DescribeExecution's answer for a stored execution."""
-    out = summary(row)
-    out["input"] = row["input"]
-    out["inputDetails"] = {"included": True}
-    if row["status"] == "SUCCEEDED":
-        out["output"] = row["output"]
-        out["outputDetails"] = {"included": True}
-    for key in ("error", "cause"):
-        if row[key] is not None:
-            out[key] = row[key]
-    out["redriveCount"] = 0
-    # NOT_REDRIVABLE exactly when RedriveExecution answers ExecutionNotRedrivable, as AWS documents it
-    out["redriveStatus"] = "NOT_REDRIVABLE"
-    out["redriveStatusReason"] = _not_redrivable(row)
-    return out
-
-
-#: why an execution AWS would redrive is refused: aslrun cannot resume one from its failed state yet
-REDRIVE_UNSUPPORTED = ("aslrun serve cannot redrive executions yet: it cannot resume one from its failed state. "
-                       "Start a new execution with the same input instead.")
-
-
-def _not_redrivable(row: dict[str, Any]) -> str:
-    """AWS's reason an execution cannot be redriven, or :data:`REDRIVE_UNSUPPORTED` for one AWS would redrive."""
-    if row["status"] not in ("FAILED", "TIMED_OUT", "ABORTED"):
-        return f"Execution is {row['status']} and cannot be redriven"
-    if row["stop"] is not None and time.time() - row["stop"] > _REDRIVE_DAYS * 86_400:
-        return "Execution redrivable period exceeded"
-    return REDRIVE_UNSUPPORTED
+def _mock_interpreter(service: Service, machine_name: str, test_case: str) -> Interpreter:
+    """An interpreter that answers Tasks from the server's MockConfigFile test case ``test_case``."""
+    if service.mock_config is None:
+        raise validation_error("a '#TestCase' state machine ARN needs a mock configuration: start the server "
+                               "with --mock-config FILE or SFN_MOCK_CONFIG")
+    try:
+        mock = service.mock_config.test_case(machine_name, test_case)
+    except AslrunError as exc:
+        raise validation_error(str(exc)) from None
+    return Interpreter(clock=service.clock, region=service.region, account=service.account, mock=mock,
+                       integrations=[service.activities])
 
 
 def redrive_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    """RedriveExecution: ExecutionNotRedrivable for every execution (see :data:`REDRIVE_UNSUPPORTED`)."""
+    """RedriveExecution: the execution runs again from the states it had not finished (:mod:`aslrun.redrive`)."""
+    from aslrun.redrive import NotRedrivable, plan_redrive
+
     token = optional_str(params, "clientToken", 64)
-    if token is not None and not token:
+    if token is not None and not (1 <= len(token) and token.isascii() and token.isprintable()):
         raise validation_error("Value at 'clientToken' failed to satisfy constraint: Member must have length "
-                               "greater than or equal to 1")
-    row = _execution_row(service, params)
-    raise ApiError("ExecutionNotRedrivable", _not_redrivable(row))
+                               "greater than or equal to 1 and satisfy regular expression pattern: [!-~]+")
+    arn = execution_row(service, params)["arn"]
+    now = round(time.time(), 3)
+    with service.lock:
+        row = service.store.execution(arn)
+        assert row is not None
+        # the last 10 client tokens answer again for 15 minutes (AWS's idempotency)
+        tokens = [t for t in json.loads(row.get("redrive_tokens") or "[]") if now - t[1] < _TOKEN_SECONDS]
+        for used, date in tokens:
+            if token is not None and used == token:
+                return {"redriveDate": date}
+        reason = "Execution is RUNNING and cannot be redriven" if arn in service.live else \
+            not_redrivable(service.store, row)
+        if reason is not None:
+            raise ApiError("ExecutionNotRedrivable", reason)
+        machine_name = row["machine_arn"].rsplit(":", 1)[1]
+        interpreter = service.interpreter
+        if row.get("test_case"):
+            interpreter = _mock_interpreter(service, machine_name, row["test_case"])
+        try:
+            machine = service.compiled({"arn": row["machine_arn"], "revision": row["revision"],
+                                        "definition": row["definition"], "name": machine_name},
+                                       interpreter if interpreter is not service.interpreter else None)
+            plan = plan_redrive(machine, redrive_history(service.store, arn))
+            execution = interpreter.start(machine, plan.input, name=row["name"], redrive=plan)
+        except (NotRedrivable, AslrunError) as exc:
+            if interpreter is not service.interpreter:
+                interpreter.close()
+            raise ApiError("ExecutionNotRedrivable", getattr(exc, "reason", str(exc))) from None
+        if token is not None:
+            tokens = [*tokens, [token, now]][-10:]
+        service.store.redrive(arn, now, tokens)
+        service.launch(execution, interpreter, stored=True)
+    return {"redriveDate": now}
 
 
 def describe_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    return describe(_execution_row(service, params))
+    return describe(service.store, execution_row(service, params))
 
 
 def describe_state_machine_for_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    row = _execution_row(service, params)
+    row = execution_row(service, params)
     machine = {"arn": row["machine_arn"], "name": row["machine_arn"].rsplit(":", 1)[1], "type": "STANDARD",
                "definition": row["definition"], "role_arn": row["role_arn"], "created": row["start"],
                "revision": row["revision"]}
@@ -226,8 +208,19 @@ def describe_state_machine_for_execution(service: Service, params: dict[str, Any
 
 
 def list_executions(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    status = params.get("statusFilter")
+    if status is not None and status not in _STATUSES:
+        raise validation_error(f"Value '{status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy "
+                               "enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]")
+    redrive = params.get("redriveFilter")
+    if redrive is not None and redrive not in ("REDRIVEN", "NOT_REDRIVEN"):
+        raise validation_error(f"Value '{redrive}' at 'redriveFilter' failed to satisfy constraint: Member must "
+                               "satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]")
+    redriven = None if redrive is None else redrive == "REDRIVEN"
     if params.get("mapRunArn") is not None:
-        raise validation_error("Map Runs are not supported by aslrun serve")
+        return map_run_children(service, params, status, redriven)
+    if status == "PENDING_REDRIVE":
+        raise validation_error("statusFilter PENDING_REDRIVE is only valid with a mapRunArn")
     machine_arn = required_str(params, "stateMachineArn")
     unqualified, qualifier = split_arn(service, machine_arn)
     machine = service.machine_row(unqualified)
@@ -235,14 +228,10 @@ def list_executions(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     column = "machine_arn" if qualifier is None else "version_arn" if qualifier.isdigit() else "alias_arn"
     if machine["type"] == "EXPRESS":
         raise ApiError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
-    status = params.get("statusFilter")
-    if status is not None and status not in _STATUSES:
-        raise validation_error(f"Value '{status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy "
-                               "enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]")
     size = page_size(params)
-    scope = f"executions {machine_arn} {status}"
+    scope = f"executions {machine_arn} {status} {redrive}"
     offset = decode_token(params, scope)
-    rows = service.store.executions(machine_arn, status, offset, size + 1, column=column)
+    rows = service.store.executions(machine_arn, status, offset, size + 1, column=column, redriven=redriven)
     out: dict[str, Any] = {"executions": [summary(r) for r in rows[:size]]}
     if len(rows) > size:
         out["nextToken"] = encode_token(offset + size, scope)
@@ -250,7 +239,7 @@ def list_executions(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def stop_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    row = _execution_row(service, params)
+    row = execution_row(service, params)
     error = optional_str(params, "error", 256)
     cause = optional_str(params, "cause", 32_768)
     with service.lock:
@@ -270,19 +259,22 @@ def stop_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_execution_history(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    row = _execution_row(service, params)
+    row = execution_row(service, params)
     size = page_size(params)
     reverse = bool(params.get("reverseOrder"))
     scope = f"history {row['arn']} {reverse}"
     offset = decode_token(params, scope)
     with service.lock:
         live = service.live.get(row["arn"])
-    if live is not None and not live.done.is_set():
+    if live is not None and not live.done.is_set() and not row.get("redrive_count"):
         events = [api_event(e) for e in list(live.execution.events)]
         if reverse:
             events.reverse()
         page = events[offset:offset + size + 1]
     else:
+        if live is not None or row.get("map_run_arn"):
+            # a redriven execution's earlier events are only in the store; a child's come through the writer
+            service.flush()
         page = service.store.events(row["arn"], offset, size + 1, reverse)
     if params.get("includeExecutionData") is False:
         for event in page:

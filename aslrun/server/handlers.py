@@ -10,7 +10,7 @@ from typing import Any
 
 from aslrun import defaults
 from aslrun.errors import DefinitionError, InputError
-from aslrun.server import executions, machines, versions
+from aslrun.server import executions, machines, mapruns, versions
 from aslrun.server.protocol import (
     ApiError,
     Operation,
@@ -218,6 +218,9 @@ _OPERATIONS: dict[str, Callable[[Service, dict[str, Any]], dict[str, Any]]] = {
     "SendTaskSuccess": send_task_success,
     "SendTaskFailure": send_task_failure,
     "SendTaskHeartbeat": send_task_heartbeat,
+    "DescribeMapRun": mapruns.describe_map_run,
+    "ListMapRuns": mapruns.list_map_runs,
+    "UpdateMapRun": mapruns.update_map_run,
 }
 
 

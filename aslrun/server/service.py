@@ -16,13 +16,13 @@ When the server starts on a store that holds RUNNING executions, the server that
 They are marked FAILED with ``States.Runtime`` (cause :data:`LOST_CAUSE`) and an
 ``ExecutionFailed`` event: running them again from the start would repeat Tasks that already had
 their effect, and AWS never loses an execution, so there is nothing to imitate. A FAILED
-execution is what a caller of AWS already handles (and AWS would let one redrive it).
+execution is what a caller of AWS already handles, and RedriveExecution resumes it from the states
+its stored history had not finished (their Map Runs are marked FAILED).
 """
 
 from __future__ import annotations
 
 import json
-import queue
 import random
 import re
 import threading
@@ -35,15 +35,14 @@ from typing import Any
 
 from aslrun import defaults
 from aslrun.dataflow import compact_json
-from aslrun.effects import Event
 from aslrun.execution import Execution, ExecutionResult
-from aslrun.history import event_to_dict
 from aslrun.integrations.base import Integration
 from aslrun.interpreter import Interpreter
 from aslrun.nodes import StateMachine
 from aslrun.server.activities import ActivityQueues
 from aslrun.server.protocol import ApiError
 from aslrun.server.store import MEMORY, Store
+from aslrun.server.writer import HistoryWriter, api_event
 
 __all__ = ["LOST_CAUSE", "Live", "Service", "api_event", "check_name", "tag_list"]
 
@@ -73,13 +72,6 @@ def tag_list(tags: Any) -> list[tuple[str, str]]:
     if len(pairs) > 50:
         raise ApiError("TooManyTags", "Too many tags: a resource has at most 50.")
     return pairs
-
-
-def api_event(event: Event) -> dict[str, Any]:
-    """An event as GetExecutionHistory sends it on the JSON protocol (timestamp in epoch seconds)."""
-    body = event_to_dict(event)
-    body["timestamp"] = round(event.timestamp, 3)
-    return body
 
 
 @dataclass
@@ -121,9 +113,7 @@ class Service:
         self.routing = random.Random(routing_seed)
         self.lock = threading.RLock()
         self._machines: dict[tuple[str, str], StateMachine] = {}
-        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write_events, name="aslrun-serve-writer", daemon=True)
-        self._writer.start()
+        self.writer = HistoryWriter(self.store)
         self.recover()
 
     # ------------------------------------------------------------ ARNs
@@ -138,7 +128,8 @@ class Service:
         now = round(time.time(), 3)
         for row in self.store.running():
             last = self.store.last_event_id(row["arn"])
-            events = []
+            # with their scope (the execution's own: ``[]``), so the execution can be redriven
+            events: list[tuple[Any, ...]] = []
             if last == 0:
                 # killed before the writer committed its first batch: the row (fsync'd before
                 # StartExecution answered) has what ExecutionStarted said
@@ -147,12 +138,14 @@ class Service:
                     "id": 1, "previousEventId": 0, "timestamp": row["start"], "type": "ExecutionStarted",
                     "executionStartedEventDetails": {
                         "input": compact_json(json.loads(row["input"])), "inputDetails": {"truncated": False},
-                        "roleArn": row["role_arn"]}}))
+                        "roleArn": row["role_arn"]}}, ()))
             events.append((row["arn"], last + 1, {
                 "id": last + 1, "previousEventId": last, "timestamp": now, "type": "ExecutionFailed",
-                "executionFailedEventDetails": {"error": "States.Runtime", "cause": LOST_CAUSE}}))
+                "executionFailedEventDetails": {"error": "States.Runtime", "cause": LOST_CAUSE}}, ()))
             self.store.add_events(events)
             self.store.finish_execution(row["arn"], "FAILED", None, "States.Runtime", LOST_CAUSE, now)
+        for run in self.store.running_map_runs():
+            self.store.update_map_run(run["arn"], status="FAILED", stop=now)
 
     def close(self, timeout: float = 10.0) -> None:
         """Abort the live executions, wait for their threads, flush the history and close the store."""
@@ -164,8 +157,7 @@ class Service:
         for item in live:
             item.thread.join(timeout)
         self.flush()
-        self._events.put(None)
-        self._writer.join(timeout)
+        self.writer.close(timeout)
         self.interpreter.close()
         self.store.close()
 
@@ -199,12 +191,9 @@ class Service:
         with self.lock:
             self.live[execution.execution_arn] = live
         if stored:
-            execution.listeners.append(self._on_event)
+            self.writer.attach(execution)
         thread.start()
         return live
-
-    def _on_event(self, execution: Execution, event: Event) -> None:
-        self._events.put((execution.execution_arn, event))
 
     def _run(self, execution: Execution, interpreter: Interpreter) -> None:
         arn = execution.execution_arn
@@ -224,6 +213,7 @@ class Service:
                 interpreter.close()
         live.result = result
         if live.stored:
+            self.writer.execution_ended(arn, result.stop_time)
             self.flush()
             output = compact_json(result.output) if result.status == "SUCCEEDED" else None
             self.store.finish_execution(arn, result.status, output, result.error, result.cause, result.stop_time)
@@ -260,43 +250,7 @@ class Service:
 
     def flush(self) -> None:
         """Wait until every event recorded so far is in the store."""
-        if not self._writer.is_alive():
-            return
-        written = threading.Event()
-        self._events.put(written)
-        written.wait(30)
-
-    def _write_events(self) -> None:
-        while True:
-            batch: list[tuple[str, int, dict[str, Any]]] = []
-            signals: list[threading.Event] = []
-            item = self._events.get()
-            stop = False
-            while True:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    signals.append(item)
-                else:
-                    arn, event = item
-                    batch.append((arn, event.id, api_event(event)))
-                if len(batch) >= 500:
-                    break
-                try:
-                    item = self._events.get_nowait()
-                except queue.Empty:
-                    break
-            if batch:
-                try:
-                    self.store.add_events(batch)
-                except Exception:  # noqa: BLE001 - logged; the server goes on
-                    import logging
-
-                    logging.getLogger("aslrun.server").exception("could not store %d history events", len(batch))
-            for signal in signals:
-                signal.set()
-            if stop:
-                return
+        self.writer.flush()
 
     def new_execution_name(self) -> str:
         return str(uuid.uuid4())

@@ -59,13 +59,29 @@ CREATE TABLE IF NOT EXISTS aliases (
 CREATE TABLE IF NOT EXISTS tags (
     arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key)
 );
+CREATE TABLE IF NOT EXISTS map_runs (
+    arn TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, machine_arn TEXT NOT NULL, status TEXT NOT NULL,
+    start REAL NOT NULL, stop REAL, max_concurrency INTEGER NOT NULL, tolerated_count INTEGER,
+    tolerated_percentage REAL, total INTEGER NOT NULL, writes_results INTEGER NOT NULL, seq INTEGER NOT NULL,
+    redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL
+);
+CREATE INDEX IF NOT EXISTS map_runs_by_execution ON map_runs (execution_arn, seq);
 """
 
 _MACHINE_COLUMNS = ("arn", "name", "type", "definition", "role_arn", "created", "updated", "revision")
 _EXECUTION_COLUMNS = ("arn", "machine_arn", "name", "status", "input", "output", "error", "cause", "start", "stop",
-                      "definition", "revision", "role_arn", "version_arn", "alias_arn")
-#: columns added to ``executions`` after the first release, with their types (older stores get them on open)
-_ADDED_COLUMNS = {"version_arn": "TEXT", "alias_arn": "TEXT"}
+                      "definition", "revision", "role_arn", "version_arn", "alias_arn", "map_run_arn", "item_count",
+                      "test_case")
+#: columns added after the first release, by table, with their types (older stores get them on open).
+#: ``events.scope`` is the event's scope as a JSON list (redrive needs it): NULL in an older store's events.
+#: A Map Run's child is an execution with ``map_run_arn`` and ``item_count``; ``redrive_tokens`` is a JSON
+#: list of ``[clientToken, redriveDate]``; ``test_case`` the MockConfigFile test case it ran.
+_ADDED_COLUMNS = {
+    "executions": {"version_arn": "TEXT", "alias_arn": "TEXT", "map_run_arn": "TEXT", "item_count": "INTEGER",
+                   "redrive_count": "INTEGER NOT NULL DEFAULT 0", "redrive_date": "REAL", "redrive_tokens": "TEXT",
+                   "test_case": "TEXT"},
+    "events": {"scope": "TEXT"},
+}
 
 
 def default_data_dir() -> Path:
@@ -92,10 +108,12 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
-        present = {row["name"] for row in self._db.execute("PRAGMA table_info(executions)")}
-        for column, kind in _ADDED_COLUMNS.items():
-            if column not in present:
-                self._db.execute(f"ALTER TABLE executions ADD COLUMN {column} {kind}")
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in columns.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS executions_by_map_run ON executions (map_run_arn, start)")
         self._seq = self._scalar("SELECT MAX(m) FROM (SELECT MAX(seq) AS m FROM machines UNION ALL "
                                  "SELECT MAX(seq) FROM executions UNION ALL SELECT MAX(seq) FROM activities)") or 0
 
@@ -227,16 +245,21 @@ class Store:
         return rows[0] if rows else None
 
     def executions(self, machine_arn: str | None = None, status: str | None = None, offset: int = 0,
-                   limit: int = -1, column: str = "machine_arn") -> list[dict[str, Any]]:
-        """Newest first (by start), optionally of one machine (or ``column``: version or alias) and one status."""
+                   limit: int = -1, column: str = "machine_arn", redriven: bool | None = None) -> list[dict[str, Any]]:
+        """Newest first (by start), optionally of one machine (or ``column``: version, alias or Map Run), one
+        status, redriven or not. Without ``machine_arn``, Map Runs' children are left out."""
         where, args = [], []
         if machine_arn is not None:
-            assert column in ("machine_arn", "version_arn", "alias_arn")
+            assert column in ("machine_arn", "version_arn", "alias_arn", "map_run_arn")
             where.append(f"{column} = ?")
             args.append(machine_arn)
+        else:
+            where.append("map_run_arn IS NULL")
         if status is not None:
             where.append("status = ?")
             args.append(status)
+        if redriven is not None:
+            where.append("redrive_count > 0" if redriven else "redrive_count = 0")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self._rows(f"SELECT * FROM executions {clause} ORDER BY start DESC, seq DESC LIMIT ? OFFSET ?",
                           *args, limit, offset)
@@ -253,16 +276,51 @@ class Store:
             db.execute("DELETE FROM executions WHERE arn = ?", (arn,))
             db.execute("DELETE FROM events WHERE execution_arn = ?", (arn,))
 
-    def add_events(self, events: Iterable[tuple[str, int, dict[str, Any]]]) -> None:
-        """Append history events ``(execution ARN, event id, AWS-shaped event)`` in one transaction."""
-        rows = [(arn, event_id, json.dumps(body, separators=(",", ":"))) for arn, event_id, body in events]
+    def add_events(self, events: Iterable[tuple[Any, ...]]) -> None:
+        """Append history events ``(execution ARN, event id, AWS-shaped event[, scope])`` in one transaction."""
+        self.write_batch(events)
+
+    def write_batch(self, events: Iterable[tuple[Any, ...]], executions: Iterable[dict[str, Any]] = (),
+                    finished: Iterable[tuple[str, str, str | None, str | None, str | None, float]] = (),
+                    redriven: Iterable[tuple[str, float]] = ()) -> None:
+        """One transaction: new execution rows (Map Run children; an existing ARN is kept), executions
+        redriven ``(arn, date)``, events ``(execution ARN, id, body[, scope tuple])``, then final statuses
+        ``(arn, status, output, error, cause, stop)``."""
+        rows = [(item[0], item[1], json.dumps(item[2], separators=(",", ":")),
+                 json.dumps(item[3]) if len(item) > 3 and item[3] is not None else None) for item in events]
+        values = [[row.get(c) for c in _EXECUTION_COLUMNS] + [self._next_seq()] for row in executions]
         with self._transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO events (execution_arn, id, body) VALUES (?, ?, ?)", rows)
+            if values:
+                db.executemany(f"INSERT OR IGNORE INTO executions ({', '.join(_EXECUTION_COLUMNS)}, seq) "
+                               f"VALUES ({', '.join('?' * (len(_EXECUTION_COLUMNS) + 1))})", values)
+            db.executemany("UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, "
+                           "stop = NULL, redrive_count = redrive_count + 1, redrive_date = ? WHERE arn = ?",
+                           [(date, arn) for arn, date in redriven])
+            db.executemany("INSERT OR REPLACE INTO events (execution_arn, id, body, scope) VALUES (?, ?, ?, ?)", rows)
+            db.executemany("UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop = ? "
+                           "WHERE arn = ?", [(status, output, error, cause, stop, arn)
+                                             for arn, status, output, error, cause, stop in finished])
 
     def events(self, arn: str, offset: int = 0, limit: int = -1, reverse: bool = False) -> list[dict[str, Any]]:
         order = "DESC" if reverse else "ASC"
         return [json.loads(row["body"]) for row in self._rows(
             f"SELECT body FROM events WHERE execution_arn = ? ORDER BY id {order} LIMIT ? OFFSET ?", arn, limit, offset)]
+
+    def scoped_events(self, arn: str) -> list[dict[str, Any]] | None:
+        """The whole history, each event with its ``scope`` (a list); None when an event has none (an older store)."""
+        out = []
+        for row in self._rows("SELECT body, scope FROM events WHERE execution_arn = ? ORDER BY id", arn):
+            if row["scope"] is None:
+                return None
+            body = json.loads(row["body"])
+            body["scope"] = json.loads(row["scope"])
+            out.append(body)
+        return out
+
+    def history_facts(self, arn: str) -> tuple[int, bool]:
+        """How many events the execution has, and whether each has its scope."""
+        row = self._rows("SELECT COUNT(*) AS n, COUNT(scope) AS scoped FROM events WHERE execution_arn = ?", arn)[0]
+        return int(row["n"]), row["n"] == row["scoped"]
 
     def set_event_details(self, arn: str, event_id: int, key: str, details: dict[str, Any]) -> None:
         """Replace one stored event's details object (StopExecution's error and cause)."""
@@ -279,6 +337,76 @@ class Store:
 
     def running(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM executions WHERE status = 'RUNNING' ORDER BY seq")
+
+    def redrive(self, arn: str, date: float, tokens: list[Any]) -> bool:
+        """Mark a closed execution RUNNING again, redriven once more; False when it is not closed (a race)."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stop = NULL, "
+                "redrive_count = redrive_count + 1, redrive_date = ?, redrive_tokens = ? "
+                "WHERE arn = ? AND status IN ('FAILED', 'TIMED_OUT', 'ABORTED')", (date, json.dumps(tokens), arn))
+            return cursor.rowcount == 1
+
+    # ------------------------------------------------------------ Map Runs
+
+    def add_map_run(self, run: dict[str, Any]) -> None:
+        """A Map Run that starts; one that exists already is being redriven (RUNNING again, counted)."""
+        values = {**run, "seq": self._next_seq()}
+        with self._transaction() as db:
+            db.execute("INSERT INTO map_runs (arn, execution_arn, machine_arn, status, start, stop, "
+                       "max_concurrency, tolerated_count, tolerated_percentage, total, writes_results, seq) VALUES "
+                       "(:arn, :execution_arn, :machine_arn, :status, :start, NULL, :max_concurrency, "
+                       ":tolerated_count, :tolerated_percentage, :total, :writes_results, :seq) "
+                       "ON CONFLICT (arn) DO UPDATE SET status = 'RUNNING', stop = NULL, "
+                       "redrive_count = redrive_count + 1, redrive_date = excluded.start", values)
+
+    def children_events(self, execution_arn: str) -> list[dict[str, Any]] | None:
+        """The events of the children of an execution's Map Runs, each with ``scope`` and ``child``
+        (``[Map Run ARN, index]``); None when one has no scope (an older store)."""
+        out = []
+        for row in self._rows(
+                "SELECT e.name AS name, m.arn AS run, v.body AS body, v.scope AS scope FROM map_runs m "
+                "JOIN executions e ON e.map_run_arn = m.arn JOIN events v ON v.execution_arn = e.arn "
+                "WHERE m.execution_arn = ? ORDER BY e.seq, v.id", execution_arn):
+            if row["scope"] is None:
+                return None
+            body = json.loads(row["body"])
+            body["scope"] = json.loads(row["scope"])
+            body["child"] = [row["run"], int(row["name"].rsplit("-", 1)[1])]
+            out.append(body)
+        return out
+
+    def map_run(self, arn: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM map_runs WHERE arn = ?", arn)
+        return rows[0] if rows else None
+
+    def map_runs(self, execution_arn: str, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        """An execution's Map Runs, newest first."""
+        return self._rows("SELECT * FROM map_runs WHERE execution_arn = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                          execution_arn, limit, offset)
+
+    def update_map_run(self, arn: str, **fields: Any) -> None:
+        names = sorted(fields)
+        with self._transaction() as db:
+            db.execute(f"UPDATE map_runs SET {', '.join(f'{n} = ?' for n in names)} WHERE arn = ?",
+                       [fields[n] for n in names] + [arn])
+
+    def running_map_runs(self, execution_arn: str | None = None) -> list[dict[str, Any]]:
+        """The RUNNING Map Runs (of one execution)."""
+        if execution_arn is None:
+            return self._rows("SELECT * FROM map_runs WHERE status = 'RUNNING' ORDER BY seq")
+        return self._rows("SELECT * FROM map_runs WHERE status = 'RUNNING' AND execution_arn = ? ORDER BY seq",
+                          execution_arn)
+
+    def child_counts(self, map_run_arn: str) -> dict[str, tuple[int, int]]:
+        """A Map Run's children by status: ``(executions, items)``."""
+        rows = self._rows("SELECT status, COUNT(*) AS n, SUM(COALESCE(item_count, 1)) AS items FROM executions "
+                          "WHERE map_run_arn = ? GROUP BY status", map_run_arn)
+        return {row["status"]: (int(row["n"]), int(row["items"] or 0)) for row in rows}
+
+    def running_children(self, map_run_arn: str) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM executions WHERE map_run_arn = ? AND status = 'RUNNING' ORDER BY seq",
+                          map_run_arn)
 
     # ------------------------------------------------------------ activities and tags
 

@@ -81,6 +81,7 @@ from aslrun.validation.report import MISSING_TARGET as MISSING_TARGET
 from aslrun.validation.report import SCHEMA as SCHEMA
 from aslrun.validation.report import UNKNOWN_ERROR_NAME as UNKNOWN_ERROR_NAME
 from aslrun.validation.report import Reporter, did_you_mean, join_pointer
+from aslrun.validation.resources import AwsResources, ResourceCheck
 from aslrun.validation.walk import walk
 
 __all__ = ["MACHINE_TYPES", "Reporter", "did_you_mean", "join_pointer", "validate_definition"]
@@ -93,7 +94,8 @@ __all__ = ["MACHINE_TYPES", "Reporter", "did_you_mean", "join_pointer", "validat
 MACHINE_TYPES = ("STANDARD", "EXPRESS")
 
 
-def validate_definition(doc: Any, *, type: str = "STANDARD") -> list[Diagnostic]:  # noqa: A002 (AWS's name)
+def validate_definition(doc: Any, *, type: str = "STANDARD",  # noqa: A002 (AWS's name)
+                        resources: bool | ResourceCheck = False) -> list[Diagnostic]:
     """Every problem in a parsed definition, in document order, without duplicates.
 
     Returns an empty list for a valid definition. Diagnostics with severity
@@ -102,9 +104,17 @@ def validate_definition(doc: Any, *, type: str = "STANDARD") -> list[Diagnostic]
     takes it: ``EXPRESS`` also refuses activities and the ``.sync`` and ``.waitForTaskToken``
     integration patterns. ``None`` or a blank string (an empty file) is
     ``SCHEMA_VALIDATION_FAILED`` "Definition must be a valid JSON object", as AWS answers.
+
+    ``resources`` checks each Task's ``Resource`` as CreateStateMachine does (``SCHEMA_VALIDATION_FAILED``
+    "The resource provided ... is not recognized", :mod:`~aslrun.validation.resources`): ``True`` accepts
+    what AWS knows, a callable (``IntegrationRegistry.declares``) also what it accepts; ``False`` (the
+    default, as the parser runs it) skips the check.
     """
     if type not in MACHINE_TYPES:
         raise ValueError(f"type must be one of {', '.join(MACHINE_TYPES)}, not {type!r}")
-    reporter = Reporter(None if isinstance(doc, str) and not doc.strip() else doc, type)
+    checker = None
+    if resources is not False:
+        checker = AwsResources(None if resources is True else resources)
+    reporter = Reporter(None if isinstance(doc, str) and not doc.strip() else doc, type, checker)
     walk(reporter)
     return reporter.result()

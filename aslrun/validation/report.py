@@ -18,9 +18,12 @@ import importlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aslrun.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from aslrun.validation.resources import AwsResources
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 MISSING_TARGET = "MISSING_TRANSITION_TARGET"
@@ -185,9 +188,11 @@ class Reporter:
     was first seen and ``name_scopes`` which ``States`` objects hold it.
     """
 
-    def __init__(self, doc: Any, machine_type: str = "STANDARD") -> None:
+    def __init__(self, doc: Any, machine_type: str = "STANDARD", resources: AwsResources | None = None) -> None:
         self.doc = doc
         self.machine_type = machine_type
+        #: checks each Task's Resource against what AWS (and the integrations) know; None: no check
+        self.resources = resources
         self.diags: list[Diagnostic] = []
         self.machine_ql = JSONPATH
         self.scopes: list[Scope] = []

@@ -28,6 +28,7 @@ from aslrun.validation.report import (
     is_jsonata,
     join_pointer,
 )
+from aslrun.validation.resources import check_resource
 
 
 def check_task(r: Reporter, f: dict[str, Any], at: StateAt) -> None:
@@ -43,6 +44,8 @@ def check_task(r: Reporter, f: dict[str, Any], at: StateAt) -> None:
                 name,
                 "Write the ARN literally.",
             )
+        else:
+            check_resource(r, f["Resource"], join_pointer(ptr, "Resource"), name)
     jsonata = lang == JSONATA
     for key in ("TimeoutSeconds", "HeartbeatSeconds"):
         if fields.exclusive(r, f, (key, key + "Path"), ptr, name):

@@ -7,7 +7,8 @@ The ``aws`` integration (entry point ``aws = aslrun.integrations.aws:AwsIntegrat
 ``apigateway:invoke`` (``http.py``: options ``http.connections``, ``apigateway.endpoints``), each with
 ``.waitForTaskToken`` where AWS offers it, and a Distributed Map's ItemReader (``s3:getObject``,
 ``s3:listObjectsV2``) and ResultWriter (``s3:putObject``) calls (``items.py``; not Task resources).
-``lambda:invoke`` and Lambda ARNs belong to the Lambda integration (``lambdas.py``).
+``lambda:invoke`` and Lambda ARNs belong to the Lambda integration (``lambdas.py``; its options
+``lambda.functions`` [``--lambda``] and ``lambda.workers`` [``--workers N``], worker processes per function).
 
 Options (``Interpreter(options={...})``; CLI flags in brackets):
 
@@ -20,7 +21,9 @@ Options (``Interpreter(options={...})``; CLI flags in brackets):
   queues, buckets, secrets) with a boto3 Session bound to it, before the first call of the run (or the
   first invocation of a local Lambda handler, which may read what it made).
 * ``aws.machines`` [``--machine NAME=FILE``, repeatable]: ``{name: path or definition}``, the child
-  state machines ``states:startExecution`` starts (picked by the name in ``StateMachineArn``).
+  state machines ``states:startExecution`` starts (picked by the name in ``StateMachineArn``);
+  ``aws-sdk:sfn:startExecution``/``describeExecution`` use them too (under any target: other machines go to
+  a remote target), and ``aws-sdk:sfn:sendTask*`` answer the tokens the interpreter issued (``states.py``).
 * ``aws.sdk_attempt_count``: end ``aws-sdk`` error causes with `` (SDK Attempt Count: 1)`` as AWS's
   newest recordings do (default false).
 """
@@ -63,6 +66,8 @@ class AwsIntegration:
     """AWS service calls through boto3, against moto in-process, an endpoint URL or real AWS."""
 
     name = "aws"
+    #: adds no resource to AWS's: ``handles`` takes any aws-sdk action, validation checks them against botocore
+    resources: tuple[str, ...] = ()
 
     def __init__(self, interpreter: Any = None) -> None:
         self._interpreter = interpreter
@@ -182,6 +187,22 @@ class AwsIntegration:
         else:
             service_name = service
         target = self.targets().target(service_name)
+        if service_name == "stepfunctions" and sdk:
+            from aslrun.integrations.aws.states import (
+                LOCAL_SFN_ACTIONS,
+                NOT_LOCAL,
+                ChildMachines,
+                local_sfn_call,
+            )
+
+            if resource.action in LOCAL_SFN_ACTIONS:  # aslrun's own executions and tokens first
+                if self._machines is None:
+                    self._machines = ChildMachines(self._interpreter)
+                result = yield from local_sfn_call(self._machines, self._interpreter, resource.action,
+                                                   request.parameters, bool(self.options.get("aws.sdk_attempt_count")),
+                                                   only_local=target.kind == "local")
+                if result is not NOT_LOCAL:
+                    return TaskReply(result, callback=True) if resource.pattern == ".waitForTaskToken" else result
         if target.kind == "real" and service_name not in self._announced:
             self._announced.add(service_name)
             yield Progress(f"{service_name} calls go to real AWS ({self.targets().region})", request.scope)

@@ -7,6 +7,9 @@ of this process. The server serves the very backends the in-process clients use,
 ``--aws-setup`` created or a ``dynamodb:putItem`` Task wrote is what the handler reads, and the other way
 round. Requests without an ``x-moto-account-id`` header (a handler's) go to the run's account.
 
+A handler answering a ``.waitForTaskToken`` Task (``SendTaskSuccess``, ``SendTaskFailure``,
+``SendTaskHeartbeat``) is answered by the run's interpreter (``tokens``), not by moto: the token is aslrun's.
+
 The socket is bound at once (cheap); moto's server application (Flask) is imported on the first request,
 so a handler that never calls AWS costs nothing more. :meth:`EmbeddedServer.close` stops the thread and
 closes the socket.
@@ -23,12 +26,15 @@ from aslrun.errors import InputError
 __all__ = ["EmbeddedServer"]
 
 _ACCOUNT_HEADER = "HTTP_X_MOTO_ACCOUNT_ID"
+#: Step Functions' JSON 1.0 targets the run's interpreter answers (its task tokens)
+_TOKEN_TARGETS = {"AWSStepFunctions.SendTaskSuccess", "AWSStepFunctions.SendTaskFailure",
+                  "AWSStepFunctions.SendTaskHeartbeat"}
 
 
 class EmbeddedServer:
     """moto's in-process AWS served on ``127.0.0.1:port`` (``port=0``: a free one) until :meth:`close`."""
 
-    def __init__(self, account: str, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, account: str, host: str = "127.0.0.1", port: int = 0, tokens: Any = None) -> None:
         from werkzeug.serving import WSGIRequestHandler, make_server
 
         class QuietHandler(WSGIRequestHandler):
@@ -38,6 +44,8 @@ class EmbeddedServer:
                 pass
 
         self.account = account
+        #: answers task tokens (``send_task_success/failure/heartbeat``, an Interpreter), or None: moto does
+        self.tokens = tokens
         self._app: Callable[..., Iterable[bytes]] | None = None
         self._app_lock = threading.Lock()
         self.host = host
@@ -53,8 +61,40 @@ class EmbeddedServer:
         return f"http://{self.host}:{self._server.server_port}"
 
     def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.tokens is not None and environ.get("HTTP_X_AMZ_TARGET") in _TOKEN_TARGETS:
+            return self._answer(environ, start_response)
         environ.setdefault(_ACCOUNT_HEADER, self.account)
         return self._moto_app()(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """SendTask* on the run's tokens, answered as the Step Functions API does (JSON 1.0)."""
+        import json
+
+        from aslrun.errors import TaskTokenError
+        from aslrun.integrations.aws.states import answer_when_known
+
+        action = str(environ["HTTP_X_AMZ_TARGET"]).rpartition(".")[2]
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        status, body = "200 OK", {}
+        try:
+            params = json.loads(environ["wsgi.input"].read(size) or b"{}")
+            token = str(params.get("taskToken") or "")
+            if action == "SendTaskSuccess":
+                answer_when_known(self.tokens.send_task_success, token, json.loads(str(params.get("output"))))
+            elif action == "SendTaskFailure":
+                answer_when_known(self.tokens.send_task_failure, token, params.get("error"), params.get("cause"))
+            else:
+                answer_when_known(self.tokens.send_task_heartbeat, token)
+        except TaskTokenError as exc:
+            status = "400 Bad Request"
+            body = {"__type": "InvalidToken", "message": "Invalid Token: 'Invalid token'"} \
+                if exc.code == "InvalidToken" else \
+                {"__type": "TaskTimedOut", "message": "Task Timed Out: 'Provided task does not exist anymore'"}
+        except ValueError as exc:
+            status, body = "400 Bad Request", {"__type": "InvalidOutput", "message": f"Invalid Output: '{exc}'"}
+        data = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(data)))])
+        return [data]
 
     def _moto_app(self) -> Callable[..., Iterable[bytes]]:
         with self._app_lock:

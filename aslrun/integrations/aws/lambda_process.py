@@ -1,7 +1,10 @@
 """Worker processes for local Lambda functions: started on first use, kept warm, killed on timeout or close.
 
 Each :class:`FunctionPool` belongs to one bound function and holds its idle workers (one process per
-concurrent invocation, as Lambda keeps one execution environment per concurrent request). A worker
+concurrent invocation, as Lambda keeps one execution environment per concurrent request), at most
+``max_workers`` of them at once (the ``lambda.workers`` option, ``--workers N``): an invocation that
+finds them all busy waits for one, as a function with a reserved concurrency queues here instead of
+being throttled. The wait does not count against the function's timeout. A worker
 that times out is killed, as Lambda discards the sandbox; the next invocation starts a new one
 (a cold start). :meth:`FunctionPool.close` kills every worker and unblocks invocations waiting on one.
 """
@@ -19,9 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FunctionPool", "Invocation", "Outcome"]
+__all__ = ["DEFAULT_WORKERS", "FunctionPool", "Invocation", "Outcome"]
 
 _WORKER = Path(__file__).with_name("lambda_worker.py")
+#: worker processes per function by default: as many as an execution runs background calls at once
+#: (its 16 threads), so one execution's concurrent invocations each get an environment, as on Lambda,
+#: while many executions (``aslrun serve``) cannot start hundreds of processes per function.
+DEFAULT_WORKERS = 16
 
 
 @dataclass(frozen=True)
@@ -113,17 +120,33 @@ def _exit_code(worker: _Worker) -> int | None:
 class FunctionPool:
     """The warm workers of one function (``env``: its whole environment; ``cwd``: its code directory)."""
 
-    def __init__(self, env: dict[str, str], cwd: str) -> None:
+    def __init__(self, env: dict[str, str], cwd: str, max_workers: int = DEFAULT_WORKERS) -> None:
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, not {max_workers}")
         self.env = env
         self.cwd = cwd
+        self.max_workers = max_workers
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
+        #: signalled when a worker is handed back or the pool is closed
+        self._free = threading.Condition(self._lock)
+        #: counts closes: an invocation waiting for a worker gives up when the pool is closed meanwhile
+        self._generation = 0
         self._closed = False
 
     def invoke(self, invocation: Invocation) -> Outcome:
-        """Run one invocation in a warm worker (or a new one); blocks until it ends or times out."""
+        """Run one invocation in a warm worker (or a new one); blocks until it ends or times out.
+
+        With ``max_workers`` busy it first waits for one to be handed back; a :meth:`close` meanwhile
+        ends it as timed out, as it ends the invocations that are running.
+        """
         with self._lock:
+            generation = self._generation
+            while not self._idle and len(self._busy) >= self.max_workers:
+                self._free.wait()
+                if self._generation != generation:
+                    return Outcome(False, "", timed_out=True)
             worker = self._idle.pop() if self._idle else _Worker(self.env, self.cwd)
             self._busy.add(worker)
         cold, worker.fresh = worker.fresh, False
@@ -139,6 +162,7 @@ class FunctionPool:
             keep = reply is not None and not self._closed
             if keep:
                 self._idle.append(worker)
+            self._free.notify()
         if not keep:
             worker.kill()
         if reply is None:
@@ -153,6 +177,8 @@ class FunctionPool:
             workers = self._idle + list(self._busy)
             self._idle = []
             self._closed = True
+            self._generation += 1
+            self._free.notify_all()
         for worker in workers:
             worker.kill()
         with self._lock:

@@ -20,13 +20,17 @@ that handles the resource (the boto3 one).
 Interpreter options: ``lambda.functions`` and ``lambda.template_functions`` (see
 :mod:`~aslrun.integrations.aws.lambda_config`), ``lambda.template_ids`` (a template's
 ``{logical id: function name}``, so a binding may name a function by its logical id) and
-``lambda.environment`` (variables added to every function's environment).
+``lambda.environment`` (variables added to every function's environment) and ``lambda.workers``
+(``--workers N``: at most N worker processes per function, so N invocations of it run in parallel;
+default :data:`~aslrun.integrations.aws.lambda_process.DEFAULT_WORKERS`, see :func:`workers_setting`).
 
 A handler's own AWS SDK calls go where the run's (``aws.target``) go: under ``local`` (the default) to the
 run's embedded AWS, served to the workers on ``127.0.0.1`` by :class:`~aslrun.integrations.aws.embedded.
 EmbeddedServer` (started with the first worker, stopped in :meth:`LambdaIntegration.close`) as
 ``AWS_ENDPOINT_URL`` with fake keys; under a URL to that URL (``AWS_ENDPOINT_URL_<SERVICE>`` for a
 per-service URL); under ``real`` nowhere in particular (the handler's own credential chain and endpoints).
+With a per-service ``real`` (``--aws dynamodb=real``) the handler keeps your credential chain and every other
+service gets its own ``AWS_ENDPOINT_URL_<SERVICE>`` (:func:`~aslrun.integrations.aws.target.handler_endpoints`).
 ``aws.setup`` runs before a handler's first invocation, so the handler sees what it made.
 """
 
@@ -46,7 +50,7 @@ from typing import Any
 
 from aslrun import defaults
 from aslrun.effects import Blocking, TaskReply
-from aslrun.errors import StatesError
+from aslrun.errors import InputError, StatesError
 from aslrun.integrations.arn import ResourceArn
 from aslrun.integrations.aws.lambda_config import (
     FunctionRef,
@@ -55,19 +59,18 @@ from aslrun.integrations.aws.lambda_config import (
     function_ref,
     make_bindings,
 )
-from aslrun.integrations.aws.lambda_process import FunctionPool, Invocation, Outcome
+from aslrun.integrations.aws.lambda_process import DEFAULT_WORKERS, FunctionPool, Invocation, Outcome
 from aslrun.integrations.aws.lambda_remote import RemoteReply
+from aslrun.integrations.aws.target import any_real
 from aslrun.integrations.base import TaskRequest
 
-__all__ = ["LambdaIntegration", "function_environment"]
+__all__ = ["LambdaIntegration", "function_environment", "workers_setting"]
 
 _LOG_TAIL_BYTES = 4096
 #: what would let a handler reach real AWS with your identity (dropped under the local target)
 _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                          "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
                          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
-#: boto3's ``AWS_ENDPOINT_URL_<SERVICE ID>`` names where the service id is not botocore's name
-_ENDPOINT_IDS = {"stepfunctions": "SFN", "events": "EVENTBRIDGE", "logs": "CLOUDWATCH_LOGS"}
 
 
 def function_environment(binding: LambdaBinding, ref: FunctionRef, extra: Mapping[str, str] | None = None,
@@ -106,6 +109,20 @@ def function_environment(binding: LambdaBinding, ref: FunctionRef, extra: Mappin
     })
     env.update(binding.environment)
     return env
+
+
+def workers_setting(options: Mapping[str, Any]) -> int:
+    """The ``lambda.workers`` option: worker processes per function (an integer of at least 1).
+
+    :raises InputError: any other value.
+    """
+    value = options.get("lambda.workers")
+    if value is None:
+        return DEFAULT_WORKERS
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"lambda.workers must be an integer of at least 1 (worker processes per function), "
+                         f"not {value!r}")
+    return value
 
 
 def _sdk_metadata(reply: RemoteReply, now: float, trace_id: str) -> dict[str, Any]:
@@ -292,9 +309,10 @@ class LambdaIntegration:
             pool = self._pools.get(key)
             if pool is None:
                 extra = self._options.get("lambda.environment") or {}
-                env = function_environment(binding, ref, extra, local=self._local_target(),
+                env = function_environment(binding, ref, extra, local=self._local_target() and not any_real(
+                                               dict(self._options)),
                                            endpoints=self._endpoints())
-                pool = FunctionPool(env, str(binding.path.parent))
+                pool = FunctionPool(env, str(binding.path.parent), workers_setting(self._options))
                 self._pools[key] = pool
             return pool
 
@@ -307,25 +325,16 @@ class LambdaIntegration:
 
     def _endpoints(self) -> dict[str, str]:
         """Where the workers' AWS SDK calls go (called under the lock): ``AWS_ENDPOINT_URL[_SERVICE]`` variables."""
-        from aslrun.integrations.aws.target import boto_service, parse_target, target_for
+        from aslrun.integrations.aws.target import handler_endpoints
 
-        options = dict(self._options)
-        target = target_for("", options)
-        found: dict[str, str] = {}
-        if target.kind == "local":
+        def local_url() -> str:
             if self._server is None:
                 from aslrun.integrations.aws.embedded import EmbeddedServer
 
-                self._server = EmbeddedServer(self._where()[1])
-            found["AWS_ENDPOINT_URL"] = self._server.url
-        elif target.url is not None:
-            found["AWS_ENDPOINT_URL"] = target.url
-        for service, value in (options.get("aws.services") or {}).items():
-            given = parse_target(str(value))
-            if given.url is not None:
-                name = boto_service(str(service))
-                found["AWS_ENDPOINT_URL_" + _ENDPOINT_IDS.get(name, name.upper().replace("-", "_"))] = given.url
-        return found
+                self._server = EmbeddedServer(self._where()[1], tokens=self.interpreter)  # SendTask* answer the run
+            return self._server.url
+
+        return handler_endpoints(dict(self._options), local_url)
 
     def _ref_of_arn(self, arn: str) -> FunctionRef:
         region, account, partition = self._where()

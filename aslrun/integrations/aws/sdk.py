@@ -1,7 +1,9 @@
 """``arn:aws:states:::aws-sdk:<service>:<action>``: any operation botocore knows (``aws-integrations.md`` §2).
 
 Names: the service is the AWS SDK for Java v2 id (``sfn``, ``eventbridge``), mapped to botocore's; the action
-is the operation with its first letter lower-cased; parameters keep the API's PascalCase names. A non-string
+is the operation with its first letter lower-cased; parameters and results use PascalCase member names, also
+for APIs whose members are camelCase (``sfn``: ``StateMachineArn`` in, ``ExecutionArn`` out); map keys are
+kept as they are. A non-string
 value for a string member is sent as its compact JSON text, and a blob member always receives the compact
 JSON text of the value (strings included). Results drop ``ResponseMetadata``; errors are
 ``<Prefix>.<Name>Exception`` with the SDK v2 cause.
@@ -16,7 +18,7 @@ from aslrun.effects import Blocking
 from aslrun.errors import StatesError
 from aslrun.integrations.aws.shapes import json_text, plain, sdk_error
 
-__all__ = ["SDK_SERVICES", "botocore_service", "error_prefix", "sdk_call"]
+__all__ = ["SDK_SERVICES", "botocore_service", "error_prefix", "request_value", "result_value", "sdk_call"]
 
 #: SDK v2 ids that are not botocore's name with hyphens dropped (aws-integrations.md §2.1)
 SDK_SERVICES = {
@@ -70,7 +72,8 @@ def request_value(shape: Any, value: Any) -> Any:
         return value
     kind = shape.type_name
     if kind == "structure" and isinstance(value, Mapping):
-        return {k: request_value(shape.members.get(k), v) for k, v in value.items()}
+        named = {_member(shape, k): v for k, v in value.items()}
+        return {k: request_value(shape.members.get(k), v) for k, v in named.items()}
     if kind == "list" and isinstance(value, list):
         return [request_value(shape.member, v) for v in value]
     if kind == "map" and isinstance(value, Mapping):
@@ -79,6 +82,28 @@ def request_value(shape: Any, value: Any) -> Any:
         return json_text(value).encode("utf-8")
     if kind == "string" and value is not None and not isinstance(value, str):
         return json_text(value)
+    return value
+
+
+def _member(shape: Any, key: str) -> str:
+    """The member of ``shape`` a PascalCase parameter names (``StateMachineArn`` -> ``stateMachineArn``)."""
+    if key in shape.members:
+        return key
+    lowered = key[:1].lower() + key[1:]
+    return lowered if lowered in shape.members else key
+
+
+def result_value(shape: Any, value: Any) -> Any:
+    """A result with PascalCase structure member names, as Step Functions' SDK integrations return it."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, Mapping):
+        return {k[:1].upper() + k[1:]: result_value(shape.members.get(k), v) for k, v in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [result_value(shape.member, v) for v in value]
+    if kind == "map" and isinstance(value, Mapping):
+        return {k: result_value(shape.value, v) for k, v in value.items()}
     return value
 
 
@@ -99,7 +124,7 @@ def sdk_call(client: Any, service: str, action: str, parameters: Any,
         raise StatesError(f"{prefix}.{prefix}Exception", str(exc).replace("\n", " ")) from None
     except BotoCoreError as exc:
         raise StatesError(f"{prefix}.SdkClientException", f"Unable to execute HTTP request: {exc}") from None
-    return plain(response)
+    return result_value(operation.output_shape, plain(response))
 
 
 def _call_with(method: Any, params: Mapping[str, Any]) -> Any:

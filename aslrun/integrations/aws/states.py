@@ -7,6 +7,13 @@ history. Request-response returns ``{ExecutionArn, StartDate}`` and the SDK meta
 has been run (locally the child runs to its end before the Task goes on: nothing else would run it).
 ``.sync`` returns the child's DescribeExecution (``Input``/``Output`` as JSON text), ``.sync:2`` the
 same with them as JSON; a child that did not succeed fails the Task with ``States.TaskFailed``.
+
+The ``aws-sdk:sfn`` calls that start, describe and answer executions are aslrun's own too
+(:func:`local_sfn_call`): ``startExecution`` runs a machine of the same registry to its end,
+``describeExecution`` describes an execution it started, and ``sendTaskSuccess``/``sendTaskFailure``/
+``sendTaskHeartbeat`` answer the interpreter's task tokens. Under a local Step Functions target (``--aws
+local``, the default) that is all there is; under a remote one, other machines, executions and tokens are
+the remote service's.
 """
 
 from __future__ import annotations
@@ -21,7 +28,15 @@ from aslrun.effects import Blocking, TaskReply
 from aslrun.errors import AslrunError, StatesError
 from aslrun.integrations.aws.shapes import json_text, v1_failure
 
-__all__ = ["ChildMachines", "describe_execution", "start_execution"]
+__all__ = ["EARLY_ANSWER_GRACE", "LOCAL_SFN_ACTIONS", "NOT_LOCAL", "ChildMachines", "answer_when_known",
+           "describe_execution", "local_sfn_call", "start_execution"]
+
+#: what :func:`local_sfn_call` returns for a machine, execution or token that is not aslrun's (remote target)
+NOT_LOCAL = object()
+
+#: the ``aws-sdk:sfn`` actions aslrun answers itself under a local Step Functions target
+LOCAL_SFN_ACTIONS = frozenset({"startExecution", "describeExecution", "sendTaskSuccess", "sendTaskFailure",
+                               "sendTaskHeartbeat"})
 
 _INCLUDED = {"Included": True}
 
@@ -32,6 +47,8 @@ class ChildMachines:
     def __init__(self, interpreter: Any) -> None:
         self._interpreter = interpreter
         self._loaded: dict[str, Any] = {}
+        #: executions ``aws-sdk:sfn:startExecution`` ran: ARN -> (result, input text)
+        self.started: dict[str, tuple[Any, str]] = {}
 
     def names(self) -> list[str]:
         """Every machine name the run knows."""
@@ -180,3 +197,103 @@ def _remote_start(client: Any, arn: str, parameters: Mapping[str, Any], pattern:
         result.pop("Output", None)
         raise StatesError("States.TaskFailed", json_text(result), extra={"events": [submitted]})
     return TaskReply(result, events=[submitted])
+
+
+def _sdk_failure(name: str, message: str, attempt_count: bool) -> StatesError:
+    """An ``aws-sdk:sfn`` error as Step Functions names it (``Sfn.<Name>Exception``, the SDK v2 cause)."""
+    cause = f"{message} (Service: Sfn, Status Code: 400, Request ID: {uuid.uuid4()})"
+    return StatesError(f"Sfn.{name}Exception", cause + (" (SDK Attempt Count: 1)" if attempt_count else ""))
+
+
+def local_sfn_call(machines: ChildMachines, interpreter: Any, action: str, parameters: Any,
+                   attempt_count: bool = False, only_local: bool = True) -> Generator[Any, Any, Any]:
+    """One of :data:`LOCAL_SFN_ACTIONS` on aslrun's own executions; its PascalCase result, as the SDK call's.
+
+    ``only_local`` False (a remote Step Functions target): :data:`NOT_LOCAL` for what aslrun does not know.
+    """
+    params = dict(parameters or {}) if isinstance(parameters, Mapping) else {}
+    if action == "startExecution":
+        if not only_local and machines.find(str(params.get("StateMachineArn") or "")) is None:
+            return NOT_LOCAL
+        return (yield from _sdk_start(machines, interpreter, params, attempt_count))
+    if action == "describeExecution":
+        arn = str(params.get("ExecutionArn") or "")
+        if arn not in machines.started:
+            if not only_local:
+                return NOT_LOCAL
+            raise _sdk_failure("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'", attempt_count)
+        result, input_text = machines.started[arn]
+        return describe_execution(result, input_text, parsed=False)
+    return (yield from _answer_token(interpreter, action, params, attempt_count, only_local))
+
+
+def _sdk_start(machines: ChildMachines, interpreter: Any, params: Mapping[str, Any],
+               attempt_count: bool) -> Generator[Any, Any, Any]:
+    arn = str(params.get("StateMachineArn") or "")
+    machine = machines.find(arn)
+    if machine is None:
+        known = ", ".join(machines.names()) or "none"
+        raise _sdk_failure("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}' (aslrun: give it "
+                                                       f"with --machine NAME=FILE; known: {known})", attempt_count)
+    input_text = _input_text(params)
+    try:
+        child = interpreter.start(machine, json.loads(input_text), name=params.get("Name"))
+    except ValueError:
+        raise _sdk_failure("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Unexpected input'",
+                           attempt_count) from None
+    except AslrunError as exc:
+        raise _sdk_failure("Sfn", str(exc), attempt_count) from None
+    result = yield Blocking(child.run, ())
+    machines.started[result.execution_arn] = (result, input_text)
+    return {"ExecutionArn": result.execution_arn, "StartDate": _iso(result.start_time)}
+
+
+#: how long an answer waits for its token to be known (real seconds): a consumer may read the message a
+#: ``.waitForTaskToken`` Task sent before that Task has begun to wait (AWS knows the token from the start)
+EARLY_ANSWER_GRACE = 1.0
+
+
+def answer_when_known(send: Any, *args: Any) -> None:
+    """``send(*args)`` (an Interpreter's ``send_task_*``), tried again for :data:`EARLY_ANSWER_GRACE` seconds
+    while the token is unknown: the Task it answers may not wait for it yet. Blocks: run it off the driver."""
+    import time
+
+    from aslrun.errors import TaskTokenError
+
+    deadline = time.monotonic() + EARLY_ANSWER_GRACE
+    while True:
+        try:
+            send(*args)
+            return
+        except TaskTokenError as exc:
+            if exc.code != "InvalidToken" or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.02)
+
+
+def _answer_token(interpreter: Any, action: str, params: Mapping[str, Any], attempt_count: bool,
+                  only_local: bool) -> Generator[Any, Any, Any]:
+    """sendTaskSuccess/Failure/Heartbeat on the interpreter's tokens; errors as the Step Functions API gives them."""
+    from aslrun.errors import TaskTokenError
+
+    token = str(params.get("TaskToken") or "")
+    try:
+        if action == "sendTaskSuccess":
+            try:
+                output = json.loads(str(params.get("Output")))
+            except ValueError as exc:
+                raise _sdk_failure("InvalidOutput", f"Invalid Output: '{exc}'", attempt_count) from None
+            yield Blocking(answer_when_known, (interpreter.send_task_success, token, output))
+        elif action == "sendTaskFailure":
+            yield Blocking(answer_when_known, (interpreter.send_task_failure, token, params.get("Error"),
+                                               params.get("Cause")))
+        else:
+            yield Blocking(answer_when_known, (interpreter.send_task_heartbeat, token))
+    except TaskTokenError as exc:
+        if exc.code == "InvalidToken" and not only_local:
+            return NOT_LOCAL  # not a token of this interpreter: the remote service's
+        if exc.code == "InvalidToken":
+            raise _sdk_failure("InvalidToken", "Invalid Token: 'Invalid token'", attempt_count) from None
+        raise _sdk_failure("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'",
+                           attempt_count) from None
+    return {}

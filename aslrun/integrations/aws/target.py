@@ -20,13 +20,15 @@ run (:mod:`aslrun.integrations.aws.embedded`); aslrun's own clients still need n
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aslrun import defaults
 from aslrun.errors import InputError
 
-__all__ = ["AwsTargets", "Target", "client_for", "parse_target", "reset_local", "target_for"]
+__all__ = ["AwsTargets", "Target", "any_real", "client_for", "endpoint_variable", "handler_endpoints", "parse_target",
+           "reset_local", "target_for"]
 
 #: Step Functions' and users' service names -> botocore's (``--aws states=real`` names Step Functions)
 _BOTO_NAMES = {"states": "stepfunctions", "sfn": "stepfunctions", "eventbridge": "events",
@@ -169,6 +171,58 @@ def client_for(service: str, options: dict[str, Any], *, region: str = defaults.
                account: str = defaults.ACCOUNT_ID) -> Any:
     """A boto3 client for ``service`` under a run's options (``aws.target``, ``aws.services``, ``aws.region``)."""
     return make_session(options, region, account).client(boto_service(service))
+
+
+def any_real(options: dict[str, Any]) -> bool:
+    """Whether some service's calls go to real AWS (``aws.target`` or an ``aws.services`` override is ``real``)."""
+    if target_for("", options).kind == "real":
+        return True
+    return any(parse_target(str(v)).kind == "real" for v in (options.get("aws.services") or {}).values())
+
+
+def endpoint_variable(service: str) -> str:
+    """The AWS SDKs' service-specific endpoint variable of ``service``: ``AWS_ENDPOINT_URL_DYNAMODB``,
+    ``AWS_ENDPOINT_URL_SFN`` (the service id, upper-cased, spaces and hyphens as underscores)."""
+    from botocore import utils
+
+    name = utils.SERVICE_NAME_ALIASES.get(boto_service(service), boto_service(service))
+    service_id = utils.CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES.get(name, name)
+    return "AWS_ENDPOINT_URL_" + service_id.replace("-", "_").upper()
+
+
+def handler_endpoints(options: dict[str, Any], local_url: Callable[[], str],
+                      environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The ``AWS_ENDPOINT_URL[_<SERVICE>]`` variables that send a local Lambda handler's own AWS SDK calls where
+    the run sends the same service's calls (``local_url()``: the embedded AWS served on 127.0.0.1).
+
+    Without a ``real`` target one ``AWS_ENDPOINT_URL`` names the default target, and a per-service variable
+    each service with another one. With a ``real`` one the SDK must find no endpoint for the real services:
+    then every other service (each botocore knows) gets its own variable, and a real service keeps the
+    variable of ``environ`` (this process's environment by default), if it has one.
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    default = target_for("", options)
+    overrides = {boto_service(str(k)): parse_target(str(v)) for k, v in (options.get("aws.services") or {}).items()}
+
+    def url_of(target: Target) -> str:
+        return target.url if target.url is not None else local_url()
+
+    found: dict[str, str] = {}
+    if not any_real(options):
+        found["AWS_ENDPOINT_URL"] = url_of(default)
+        found.update({endpoint_variable(s): url_of(t) for s, t in overrides.items() if t != default})
+        return found
+    from botocore.session import Session
+
+    for service in Session().get_available_services():
+        target = overrides.get(service, default)
+        if target.kind != "real":
+            found[endpoint_variable(service)] = url_of(target)
+        elif endpoint_variable(service) in environ:
+            found[endpoint_variable(service)] = environ[endpoint_variable(service)]
+    return found
 
 
 def reset_local(account: str = defaults.ACCOUNT_ID) -> None:

@@ -115,6 +115,8 @@ class EksIntegration:
     """
 
     name = "eks"
+    #: adds no resource to AWS's: its eks:* actions are AWS's own (validation checks them)
+    resources: tuple[str, ...] = ()
 
     def __init__(self, interpreter: Any = None, *, backend: Any = None, options: Mapping[str, Any] | None = None) -> None:
         self._interpreter = interpreter
