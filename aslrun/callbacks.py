@@ -4,6 +4,10 @@ A ``.waitForTaskToken`` Task whose integration has made its call yields
 :class:`~aslrun.effects.AwaitCallback`; the driver (:mod:`aslrun.execution`) parks the Task's run
 here under its token until an answer comes from another thread (the Python API, ``aslrun serve``,
 a handler calling back) or its ``HeartbeatSeconds``/``TimeoutSeconds`` run out.
+
+A token is *issued* when the Task's integration is called, before the Task waits: a consumer that
+answers at once (a Lambda handler reading the SQS message the call sent) may be quicker than the
+driver. Such an early answer is held, and the Task takes it when it begins to wait.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["CallbackWait", "CallbackWaits"]
+__all__ = ["HELD", "CallbackWait", "CallbackWaits"]
+
+#: what :meth:`CallbackWaits.answer` returns for an answer held until its Task waits
+HELD: Any = object()
 
 
 class CallbackWait:
@@ -34,10 +41,44 @@ class CallbackWaits:
     def __init__(self) -> None:
         self._waits: dict[str, CallbackWait] = {}
         self._lock = threading.Lock()
+        #: tokens given to an integration whose Task does not wait yet, with any answer that came early
+        self._issued: dict[str, Any] = {}
 
-    def add(self, wait: CallbackWait) -> None:
+    def issue(self, token: str) -> None:
+        """``token`` goes out with a Task's call: answers may come before the Task waits."""
         with self._lock:
-            self._waits[wait.token] = wait
+            self._issued[token] = None
+
+    def issued(self, token: str) -> bool:
+        with self._lock:
+            return token in self._issued
+
+    def wait(self, wait: CallbackWait) -> Any:
+        """The Task begins to wait: the answer that came early, or None (it is parked until one comes)."""
+        with self._lock:
+            early = self._issued.pop(wait.token, None)
+            if early is None:
+                self._waits[wait.token] = wait
+            return early
+
+    def answer(self, token: str, answer: Any) -> Any:
+        """Who takes ``answer``: the waiting Task's :class:`CallbackWait`, :data:`HELD` (kept for a Task
+        that does not wait yet; a second early answer is refused like a late one), or None (no such Task)."""
+        with self._lock:
+            wait = self._waits.pop(token, None)
+            if wait is not None:
+                return wait
+            if token in self._issued and self._issued[token] is None:
+                self._issued[token] = answer
+                return HELD
+            return None
+
+    def take_issued(self) -> list[str]:
+        """The tokens issued whose Tasks never waited (the run is over)."""
+        with self._lock:
+            tokens = list(self._issued)
+            self._issued.clear()
+            return tokens
 
     def get(self, token: str) -> CallbackWait | None:
         with self._lock:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from aslrun import defaults
-from aslrun.callbacks import CallbackWait, CallbackWaits
+from aslrun.callbacks import HELD, CallbackWait, CallbackWaits
 from aslrun.clock import Clock, to_datetime
 from aslrun.effects import (
     Aborted,
@@ -106,7 +106,7 @@ class Execution:
         self._root: Run | None = None
         self._abort_requested: type[Aborted] | None = None
         self._wake = threading.Event()
-        self._invocations: dict[str, int] = {}
+        self._invocations: dict[str, int] = dict(redrive.invocations) if redrive is not None else {}
         self._background: int = 0
         self._lock = threading.Lock()
         self._completed: deque[tuple[Run, Any, BaseException | None]] = deque()
@@ -158,6 +158,8 @@ class Execution:
         """Tell a waiting Task its work goes on: its ``HeartbeatSeconds`` start again (any thread)."""
         wait = self._callbacks.get(token)
         if wait is None:
+            if self._callbacks.issued(token):
+                return  # its Task has not begun to wait: the heartbeat period starts then anyway
             raise TaskTokenError("TaskDoesNotExist", f"no Task of execution {self.name} waits on this token")
         wait.last_beat = self.clock.time()
 
@@ -180,7 +182,7 @@ class Execution:
             start_time=start,
             stop_time=self.clock.time(),
             events=self.events,
-            variables=dict(root_variables(self.engine)),
+            variables=dict(self.engine.root_variables),
             child_events=self.child_events,
         )
         return self.result
@@ -222,6 +224,8 @@ class Execution:
         self._stopping.set()
         for wait in self._callbacks.take_all():
             self.interpreter.forget_token(wait.token)
+        for token in self._callbacks.take_issued():
+            self.interpreter.forget_token(token)
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -575,7 +579,10 @@ class Execution:
         """Park ``run`` until its token is answered or its heartbeat or timeout runs out."""
         now = self.clock.time()
         wait = CallbackWait(item.token, run, item.state_name, item.heartbeat_seconds, now)
-        self._callbacks.add(wait)
+        early = self._callbacks.wait(wait)
+        if early is not None:  # answered before the Task began to wait
+            self.interpreter.forget_token(item.token)
+            return early
         self.interpreter.remember_token(item.token, self)
         run.waiting_on = _CALLBACK
         # An answer comes from another thread, like a background call's result: a virtual clock waits for it.
@@ -589,7 +596,9 @@ class Execution:
         return _BLOCKED
 
     def _answer(self, token: str, value: Any, exc: BaseException | None) -> None:
-        wait = self._callbacks.take(token)
+        wait = self._callbacks.answer(token, (value, exc))
+        if wait is HELD:
+            return
         if wait is None:
             raise TaskTokenError("TaskDoesNotExist", f"no Task of execution {self.name} waits on this token")
         self.interpreter.forget_token(token)
@@ -739,6 +748,9 @@ class Execution:
                 f"No integration handles the resource '{item.resource}' (Task state '{item.state_name}'). "
                 + self.policy.unhandled_hint,
             )
+        if item.task_token is not None:  # an answer may come before the Task waits (see aslrun.callbacks)
+            self._callbacks.issue(item.task_token)
+            self.interpreter.remember_token(item.task_token, self)
         try:
             reply = integration.invoke(request)
         except StatesError as err:
@@ -768,10 +780,6 @@ class Execution:
 def _as_reply(gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
     value = yield from gen
     return value if isinstance(value, TaskReply) else TaskReply(value)
-
-
-def root_variables(engine: Engine) -> dict[str, Any]:
-    return getattr(engine, "root_variables", {}) or {}
 
 
 class _Marker:

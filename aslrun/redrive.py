@@ -20,6 +20,7 @@ again, ``ExecutionRedriven`` follows the last event of the earlier attempt, and 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,9 @@ __all__ = ["Done", "NotRedrivable", "RedrivePlan", "Resume", "plan_redrive", "ta
 
 #: AWS refuses a redrive when the history could not take the ExecutionRedriven event (BOTO: 24,999)
 MAX_REDRIVE_EVENTS = 24_999
+
+#: the events that say a Task state called its resource (once per invocation, retries included)
+_SCHEDULED = frozenset({"TaskScheduled", "ActivityScheduled", "LambdaFunctionScheduled"})
 
 _FINAL = {
     "ExecutionSucceeded": "SUCCEEDED",
@@ -104,16 +108,20 @@ class RedrivePlan:
     previous_status: str = "FAILED"
     #: the execution's input (a redrive runs with the same)
     input: Any = None
+    #: how often each Task state was called before, by state name: a MockConfigFile's numbered responses go
+    #: on from there (a mock that fails at "0" and succeeds at "1" succeeds when redriven)
+    invocations: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"root": self.root.to_json(), "redriveCount": self.redrive_count,
                 "nextEventId": self.next_event_id, "startTime": self.start_time,
-                "previousStatus": self.previous_status, "input": self.input}
+                "previousStatus": self.previous_status, "input": self.input, "invocations": self.invocations}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RedrivePlan:
         return cls(Resume.from_json(data["root"]), int(data["redriveCount"]), int(data["nextEventId"]),
-                   data.get("startTime"), data.get("previousStatus", "FAILED"), data.get("input"))
+                   data.get("startTime"), data.get("previousStatus", "FAILED"), data.get("input"),
+                   dict(data.get("invocations") or {}))
 
 
 def take_resume(frame: Any, state: State) -> Resume | None:
@@ -182,7 +190,9 @@ def plan_redrive(machine: StateMachine, events: Iterable[Any]) -> RedrivePlan:
     count = sum(1 for e in main if e.type == "ExecutionRedriven") + 1
     execution_input = main[0].details.get("input")
     root = _resume((), machine.body, threads, children) or Resume(machine.body.start_at, execution_input)
-    return RedrivePlan(root, count, len(main) + 1, _epoch(main[0].timestamp), status, execution_input)
+    invocations = Counter(e.scope[-1] for e in history if e.type in _SCHEDULED and e.scope)
+    return RedrivePlan(root, count, len(main) + 1, _epoch(main[0].timestamp), status, execution_input,
+                       dict(invocations))
 
 
 def _replay(history: list[_Event]) -> dict[tuple[Any, ...], _Thread]:

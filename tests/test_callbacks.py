@@ -136,3 +136,46 @@ def test_stopping_an_execution_that_waits_forgets_its_token() -> None:
     with pytest.raises(TaskTokenError) as gone:
         interpreter.send_task_success(queue.tokens[0], {})
     assert gone.value.code == "TaskDoesNotExist"
+
+
+class Eager(Queue):
+    """An integration whose consumer answers the token inside the call, before the Task begins to wait."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__()
+        self.answer = answer
+        self.interpreter: aslrun.Interpreter | None = None
+
+    def invoke(self, request: Any) -> TaskReply:
+        reply = super().invoke(request)
+        assert self.interpreter is not None
+        self.answer(self.interpreter, request.parameters["TaskToken"])
+        return reply
+
+
+def test_an_answer_that_comes_before_the_task_waits_is_held_for_it() -> None:
+    eager = Eager(lambda interp, token: (interp.send_task_heartbeat(token),
+                                         interp.send_task_success(token, {"early": True})))
+    interpreter = aslrun.Interpreter(integrations=[eager], clock="virtual", load_plugins=False)
+    eager.interpreter = interpreter
+    result = interpreter.run(machine(HeartbeatSeconds=5), {"body": 1})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output == {"early": True}
+
+
+def test_a_second_early_answer_is_refused_and_the_first_one_counts() -> None:
+    refused: list[str] = []
+
+    def twice(interp: aslrun.Interpreter, token: str) -> None:
+        interp.send_task_success(token, 1)
+        try:
+            interp.send_task_failure(token, "E")
+        except TaskTokenError as exc:
+            refused.append(exc.code)
+
+    late = Eager(twice)
+    interpreter = aslrun.Interpreter(integrations=[late], clock="virtual", load_plugins=False)
+    late.interpreter = interpreter
+    result = interpreter.run(machine(), {"body": 1})
+    assert (result.status, result.output) == ("SUCCEEDED", 1)
+    assert refused == ["TaskDoesNotExist"]

@@ -270,3 +270,23 @@ def test_redriving_until_success_runs_each_item_successfully_exactly_once(failur
     assert all(n == 0 for n in service.failures.values())
     for i, n in enumerate(failures):
         assert sum(1 for c in service.calls if c["item"] == i) == n + 1
+
+
+def test_a_mock_config_s_numbered_responses_go_on_in_a_redrive() -> None:
+    """A MockConfigFile response "0" that fails and "1" that succeeds: the redrive gets "1" (invocations
+    are counted over the whole execution, as the history counts TaskScheduled events)."""
+    from aslrun.integrations.mock import MockConfig
+
+    config = MockConfig.load({
+        "StateMachines": {"Calls": {"TestCases": {"FailsOnce": {"Call": "Flaky"}}}},
+        "MockedResponses": {"Flaky": {"0": {"Throw": {"Error": "Busy", "Cause": "later"}},
+                                      "1": {"Return": {"answer": 42}}}}})
+    interp = aslrun.Interpreter(clock="virtual", load_plugins=False, mock=config.test_case("Calls", "FailsOnce"))
+    machine = interp.load({"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "End": True}}}, name="Calls")
+    first = interp.run(machine, {})
+    assert (first.status, first.error) == ("FAILED", "Busy")
+    plan = plan_redrive(machine, first.events)
+    assert plan.invocations == {"Call": 1}
+    second = interp.redrive(machine, first).run()
+    assert (second.status, second.output) == ("SUCCEEDED", {"answer": 42})

@@ -219,8 +219,6 @@ def test_the_executions_redrive_command(tmp_path: Path) -> None:
     assert again.exit_code != 0 and "Execution is SUCCEEDED and cannot be redriven" in again.output
 
 
-@pytest.mark.xfail(strict=True, reason="the engine counts a mocked Task's invocations from 0 again in a redrive "
-                                       "(Execution._invocations), so response \"0\" answers again")
 def test_a_mocked_task_that_fails_once_is_redriven(tmp_path: Path) -> None:
     config = {"StateMachines": {"Calls": {"TestCases": {"FailsOnce": {"Call": "FlakyCall"}}}},
               "MockedResponses": {"FlakyCall": {"0": {"Throw": {"Error": "Busy", "Cause": "try later"}},

@@ -71,7 +71,6 @@ class EmbeddedServer:
         import json
 
         from aslrun.errors import TaskTokenError
-        from aslrun.integrations.aws.states import answer_when_known
 
         action = str(environ["HTTP_X_AMZ_TARGET"]).rpartition(".")[2]
         size = int(environ.get("CONTENT_LENGTH") or 0)
@@ -80,11 +79,11 @@ class EmbeddedServer:
             params = json.loads(environ["wsgi.input"].read(size) or b"{}")
             token = str(params.get("taskToken") or "")
             if action == "SendTaskSuccess":
-                answer_when_known(self.tokens.send_task_success, token, json.loads(str(params.get("output"))))
+                self.tokens.send_task_success(token, json.loads(str(params.get("output"))))
             elif action == "SendTaskFailure":
-                answer_when_known(self.tokens.send_task_failure, token, params.get("error"), params.get("cause"))
+                self.tokens.send_task_failure(token, params.get("error"), params.get("cause"))
             else:
-                answer_when_known(self.tokens.send_task_heartbeat, token)
+                self.tokens.send_task_heartbeat(token)
         except TaskTokenError as exc:
             status = "400 Bad Request"
             body = {"__type": "InvalidToken", "message": "Invalid Token: 'Invalid token'"} \

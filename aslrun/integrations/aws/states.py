@@ -28,8 +28,7 @@ from aslrun.effects import Blocking, TaskReply
 from aslrun.errors import AslrunError, StatesError
 from aslrun.integrations.aws.shapes import json_text, v1_failure
 
-__all__ = ["EARLY_ANSWER_GRACE", "LOCAL_SFN_ACTIONS", "NOT_LOCAL", "ChildMachines", "answer_when_known",
-           "describe_execution", "local_sfn_call", "start_execution"]
+__all__ = ["LOCAL_SFN_ACTIONS", "NOT_LOCAL", "ChildMachines", "describe_execution", "local_sfn_call", "start_execution"]
 
 #: what :func:`local_sfn_call` returns for a machine, execution or token that is not aslrun's (remote target)
 NOT_LOCAL = object()
@@ -248,29 +247,6 @@ def _sdk_start(machines: ChildMachines, interpreter: Any, params: Mapping[str, A
     return {"ExecutionArn": result.execution_arn, "StartDate": _iso(result.start_time)}
 
 
-#: how long an answer waits for its token to be known (real seconds): a consumer may read the message a
-#: ``.waitForTaskToken`` Task sent before that Task has begun to wait (AWS knows the token from the start)
-EARLY_ANSWER_GRACE = 1.0
-
-
-def answer_when_known(send: Any, *args: Any) -> None:
-    """``send(*args)`` (an Interpreter's ``send_task_*``), tried again for :data:`EARLY_ANSWER_GRACE` seconds
-    while the token is unknown: the Task it answers may not wait for it yet. Blocks: run it off the driver."""
-    import time
-
-    from aslrun.errors import TaskTokenError
-
-    deadline = time.monotonic() + EARLY_ANSWER_GRACE
-    while True:
-        try:
-            send(*args)
-            return
-        except TaskTokenError as exc:
-            if exc.code != "InvalidToken" or time.monotonic() >= deadline:
-                raise
-        time.sleep(0.02)
-
-
 def _answer_token(interpreter: Any, action: str, params: Mapping[str, Any], attempt_count: bool,
                   only_local: bool) -> Generator[Any, Any, Any]:
     """sendTaskSuccess/Failure/Heartbeat on the interpreter's tokens; errors as the Step Functions API gives them."""
@@ -283,12 +259,12 @@ def _answer_token(interpreter: Any, action: str, params: Mapping[str, Any], atte
                 output = json.loads(str(params.get("Output")))
             except ValueError as exc:
                 raise _sdk_failure("InvalidOutput", f"Invalid Output: '{exc}'", attempt_count) from None
-            yield Blocking(answer_when_known, (interpreter.send_task_success, token, output))
+            yield Blocking(interpreter.send_task_success, (token, output))
         elif action == "sendTaskFailure":
-            yield Blocking(answer_when_known, (interpreter.send_task_failure, token, params.get("Error"),
+            yield Blocking(interpreter.send_task_failure, (token, params.get("Error"),
                                                params.get("Cause")))
         else:
-            yield Blocking(answer_when_known, (interpreter.send_task_heartbeat, token))
+            yield Blocking(interpreter.send_task_heartbeat, (token,))
     except TaskTokenError as exc:
         if exc.code == "InvalidToken" and not only_local:
             return NOT_LOCAL  # not a token of this interpreter: the remote service's
