@@ -445,3 +445,13 @@ def test_cli_run_warns_of_an_unknown_resource_the_mock_answers_and_goes_on(tmp_p
     assert "AWS would refuse this definition" in ran.stderr
     # Without the mock nothing runs.
     assert CliRunner().invoke(cli, ["run", "--json", str(path)]).exit_code == 2
+
+
+def test_cli_debug_refuses_an_unknown_resource_too(tmp_path: Path) -> None:
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps({"StartAt": "Save", "States": {
+        "Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putitem", "End": True}}}))
+    ran = CliRunner().invoke(cli, ["debug", str(path)], input="continue\n")
+    assert ran.exit_code == 2
+    assert "/States/Save/Resource" in ran.output and "1 problem" in ran.output
+    assert "Paused" not in ran.output  # nothing ran

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UsageGroup",
+    "check_resources",
     "check_writable",
     "escape",
     "fail",
@@ -121,3 +122,25 @@ class UsageGroup(click.Group):
         if not args and self.no_args_is_help and not ctx.resilient_parsing:
             raise _MissingCommand(ctx.get_help(), ctx=ctx)
         return super().parse_args(ctx, args)
+
+
+def check_resources(source: Any, interpreter: Any) -> None:
+    """A Task resource AWS does not know, and no integration declares, is a definition error (as CreateStateMachine
+    refuses it), before anything runs.
+
+    A Task the MockConfigFile's test case answers is never called: its resource (often a placeholder in a test
+    suite's copy of a definition) is reported as a warning, saying AWS would refuse it, and the run goes on.
+    """
+    from aslrun.errors import DefinitionError
+    from aslrun.validation import validate_definition
+
+    mocked = set(interpreter.mock.states) if interpreter.mock is not None else set()
+    found = validate_definition(source.value, resources=interpreter.integrations.declares)
+    errors = [d for d in found if d.severity == "ERROR"]
+    answered = [d for d in errors if d.state in mocked and d.location.endswith("/Resource")]
+    for d in answered:
+        click.echo(f"aslrun: warning: {d.format()} The state is answered by the mock test case, so the run goes on; "
+                   "AWS would refuse this definition.", err=True)
+    errors = [d for d in errors if d not in answered]
+    if errors:
+        raise DefinitionError(errors, source.name)

@@ -13,7 +13,7 @@ from typing import TextIO
 
 import click
 
-from aslrun.cli.common import check_writable, fail, read_json_option, write_history
+from aslrun.cli.common import check_resources, check_writable, fail, read_json_option, write_history
 from aslrun.cli.options import DefinitionChoice, ExecutionOptions, definition_options, execution_options
 from aslrun.errors import AslrunError
 
@@ -55,6 +55,7 @@ def debug(definition: DefinitionChoice, input_: str, breaks: tuple[str, ...], co
         loaded = definition.read()
         machine = interpreter.load(loaded, name=name or definition.machine_name(loaded))
         interpreter.mock = execution.mock_test_case(machine.name)
+        check_resources(loaded, interpreter)
         if history_file is not None:
             check_writable(history_file)
         console = Console(highlight=False)

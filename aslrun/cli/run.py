@@ -15,7 +15,15 @@ from typing import Any
 
 import click
 
-from aslrun.cli.common import check_writable, fail, json_text, read_json_option, stderr_console, write_history
+from aslrun.cli.common import (
+    check_resources,
+    check_writable,
+    fail,
+    json_text,
+    read_json_option,
+    stderr_console,
+    write_history,
+)
 from aslrun.cli.options import DefinitionChoice, ExecutionOptions, definition_options, execution_options
 from aslrun.errors import AslrunError
 
@@ -69,7 +77,7 @@ def run(definition: DefinitionChoice, input_: str, name: str | None, execution_n
         source = definition.read()
         machine = interpreter.load(source, name=name or definition.machine_name(source))
         interpreter.mock = execution.mock_test_case(machine.name)
-        _check_resources(source, interpreter, set(interpreter.mock.states) if interpreter.mock is not None else set())
+        check_resources(source, interpreter)
         tokens = _token_answers(answer_tokens, machine, view)
         listeners = [listener for listener in (view, tokens) if listener is not None]
         running = interpreter.start(machine, input_value, name=execution_name, listeners=listeners,
@@ -127,27 +135,6 @@ def _token_answers(answer_tokens: str | None, machine: Any, view: Any) -> Any:
         view.prompting = interactive
     console = stderr_console() if interactive or view is not None else None
     return TokenAnswers(answers, console, interactive=interactive)
-
-
-def _check_resources(source: Any, interpreter: Any, mocked: set[str]) -> None:
-    """A Task resource AWS does not know, and no integration declares, is a definition error (as CreateStateMachine
-    refuses it), before anything runs.
-
-    A Task the MockConfigFile's test case answers is never called: its resource (often a placeholder in a test
-    suite's copy of a definition) is reported as a warning, saying AWS would refuse it, and the run goes on.
-    """
-    from aslrun.errors import DefinitionError
-    from aslrun.validation import validate_definition
-
-    found = validate_definition(source.value, resources=interpreter.integrations.declares)
-    errors = [d for d in found if d.severity == "ERROR"]
-    answered = [d for d in errors if d.state in mocked and d.location.endswith("/Resource")]
-    for d in answered:
-        click.echo(f"aslrun: warning: {d.format()} The state is answered by the mock test case, so the run goes on; "
-                   "AWS would refuse this definition.", err=True)
-    errors = [d for d in errors if d not in answered]
-    if errors:
-        raise DefinitionError(errors, source.name)
 
 
 def _recorder(store_dir: str, running: Any, machine: Any, input_value: Any) -> Any:
