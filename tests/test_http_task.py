@@ -18,7 +18,6 @@ import pytest
 
 from aslrun import Interpreter
 from aslrun.integrations.arn import parse_resource
-from aslrun.integrations.aws import AwsIntegration
 from aslrun.integrations.aws.http import HttpIntegration, url_encode
 
 CONN = "arn:aws:events:us-east-1:111111111111:connection/local/1"
@@ -73,7 +72,7 @@ def server() -> Iterator[str]:
 def make(base: str, connection: dict[str, Any] | None = None) -> Interpreter:
     options = {"http.connections": {CONN: connection or {}}, "apigateway.endpoints": {ENDPOINT: base}}
     interp = Interpreter(load_plugins=False, options=options)
-    interp.integrations.add(AwsIntegration(interp))
+    interp.integrations.add(HttpIntegration(interp))
     return interp
 
 
@@ -194,3 +193,21 @@ def test_api_gateway_string_header_refused(server: str) -> None:
     params = {"ApiEndpoint": ENDPOINT, "Method": "GET", "Headers": {"h": "single"}}
     result = run(make(server), task(APIGW, params))
     assert result.error == "States.Runtime" and "'Headers' has an invalid format" in (result.cause or "")
+
+
+def test_an_http_task_runs_its_execution_on_the_real_clock_unless_told_otherwise() -> None:
+    """Calls to real hosts take real time: under the default clock ("auto"), an execution with an HTTP Task
+    runs on the real clock, so its TimeoutSeconds and Waits are real; `http.remote: false` (a local fake
+    server in tests) keeps the virtual clock. The embedded AWS's services stay virtual."""
+    from aslrun.clock import SystemClock, VirtualClock
+
+    http = task(HTTP, {"ApiEndpoint": "https://example.com", "Method": "GET",
+                       "Authentication": {"ConnectionArn": CONN}})
+    dynamo = {"StartAt": "Put", "States": {"Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                                                   "Parameters": {"TableName": "t", "Item": {}}, "End": True}}}
+    with Interpreter() as interp:
+        assert interp.integrations.resolve(HTTP).name == "http"
+        assert isinstance(interp.choose_clock(interp.load(http)), SystemClock)
+        assert isinstance(interp.choose_clock(interp.load(dynamo)), VirtualClock)
+    with Interpreter(options={"http.remote": False}) as interp:
+        assert isinstance(interp.choose_clock(interp.load(http)), VirtualClock)

@@ -3,8 +3,7 @@
 The ``aws`` integration (entry point ``aws = aslrun.integrations.aws:AwsIntegration``) runs
 ``arn:aws:states:::aws-sdk:<service>:<action>`` for any operation botocore knows, the optimized
 ``dynamodb:getItem/putItem/updateItem/deleteItem``, ``sqs:sendMessage``, ``sns:publish``,
-``events:putEvents``, ``states:startExecution`` (``.sync``, ``.sync:2``), the HTTP Task and
-``apigateway:invoke`` (``http.py``: options ``http.connections``, ``apigateway.endpoints``), each with
+``events:putEvents``, ``states:startExecution`` (``.sync``, ``.sync:2``), each with
 ``.waitForTaskToken`` where AWS offers it, and a Distributed Map's ItemReader (``s3:getObject``,
 ``s3:listObjectsV2``) and ResultWriter (``s3:putObject``) calls (``items.py``; not Task resources).
 ``lambda:invoke`` and Lambda ARNs belong to the Lambda integration (``lambdas.py``; its options
@@ -96,10 +95,8 @@ class AwsIntegration:
         """aws-sdk calls and the optimized integrations above, in the patterns AWS offers."""
         if resource.kind != "integration":
             return False
-        if (resource.service, resource.action) in _HTTP:  # the HTTP Task and API Gateway (http.py)
-            from aslrun.integrations.aws.http import handles_http
-
-            return handles_http(resource)
+        if (resource.service, resource.action) in _HTTP:
+            return False  # the HTTP Task and API Gateway are the ``http`` integration's (http.py): real hosts
         if resource.arn.split(":")[5] == "aws-sdk":
             return (resource.service, resource.action) not in _LAMBDA_OWNED and resource.pattern in (
                 "", ".waitForTaskToken")
@@ -144,20 +141,8 @@ class AwsIntegration:
             finally:
                 self._set_up = True  # a failed setup fails its run, and is not tried again
 
-    def check(self, resource: ResourceArn, parameters: Any) -> None:
-        """An HTTP Task without a local connection fails before it is scheduled (http.py)."""
-        if resource.service == "http" and resource.arn.split(":")[5] != "aws-sdk":
-            from aslrun.integrations.aws.http import check_http
-
-            check_http(resource, parameters, self.options)
-
     def invoke(self, request: Any) -> Any:
         """Run one Task: a generator yielding Blocking calls, returning the result."""
-        resource: ResourceArn = request.resource
-        if (resource.service, resource.action) in _HTTP and resource.arn.split(":")[5] != "aws-sdk":
-            from aslrun.integrations.aws.http import HttpIntegration
-
-            return HttpIntegration(self._interpreter).invoke(request)
         return self._invoke(request)
 
     def _invoke(self, request: Any) -> Any:

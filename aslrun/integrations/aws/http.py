@@ -18,8 +18,8 @@ text>, "StatusCode": N, "StatusText": "..."}`` (``aws-integrations.md`` §3.8 an
   endpoint's calls to a local API (``http://127.0.0.1:8080``); others go to ``https://<ApiEndpoint>``.
   A non-2xx reply fails with ``ApiGateway.<status>``, the cause being the response body.
 
-``HttpIntegration`` is the integration on its own (``remote`` unless ``http.remote`` is false); the
-``aws`` integration delegates these two resources to one.
+``HttpIntegration`` is the ``http`` plugin (``remote`` unless the option ``http.remote`` is false): an
+execution that calls real hosts runs on the real clock under ``--clock auto``.
 """
 
 from __future__ import annotations
@@ -286,7 +286,9 @@ def http_call(resource: ResourceArn, parameters: Any, options: Mapping[str, Any]
 
 
 class HttpIntegration:
-    """``http:invoke`` and ``apigateway:invoke`` on their own (the ``aws`` integration also runs them)."""
+    """``http:invoke`` and ``apigateway:invoke``: the ``http`` plugin, apart from the ``aws`` one so that its calls to
+    real hosts are ``remote`` (the real clock paces their executions, ``TimeoutSeconds`` included) whatever
+    ``--aws`` target the other services use."""
 
     name = "http"
 
