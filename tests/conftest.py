@@ -1,5 +1,6 @@
 """Fixtures for every test: ``leaves_nothing`` (automatic) fails a test that leaves a listening socket,
-a non-daemon thread or a child process in this process that was not there before it (each one named).
+a non-daemon thread or a child process in this process that was not there before it (each one named);
+``moto_server``, moto's HTTP server on 127.0.0.1 for the tests of a module that ask for it.
 """
 
 from __future__ import annotations
@@ -27,3 +28,17 @@ def leaves_nothing() -> Iterator[None]:
     assert not sockets, f"the test left listening sockets: {sorted(sockets)}"
     assert not threads, f"the test left non-daemon threads: {sorted(threads)}"
     assert not children, f"the test left child processes: {sorted(children)}"
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    """moto's HTTP server (every service) on 127.0.0.1 and an ephemeral port, for one test module; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

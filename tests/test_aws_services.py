@@ -255,17 +255,6 @@ def run_sample(*extra: str, order: str | None = None) -> Any:
     return result
 
 
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 def test_sample_runs_on_the_embedded_aws() -> None:
     reset_local(ACCOUNT)
     try:

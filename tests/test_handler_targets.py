@@ -56,17 +56,6 @@ MACHINE = {"StartAt": "Record", "States": {
                 "ResultPath": "$.received", "End": True}}}
 
 
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture()
 def project(tmp_path: Path) -> Iterator[Path]:
     (tmp_path / "handler.py").write_text(HANDLER)
