@@ -1,6 +1,6 @@
 """Fixtures for every test: ``leaves_nothing`` (automatic) fails a test that leaves a listening socket,
 a non-daemon thread or a child process in this process that was not there before it (each one named);
-``moto_server``, moto's HTTP server on 127.0.0.1 for the tests of a module that ask for it.
+``moto_url``, moto's HTTP server on 127.0.0.1 for the tests of a module that ask for it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def leaves_nothing() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
+def moto_url() -> Iterator[str]:
     """moto's HTTP server (every service) on 127.0.0.1 and an ephemeral port, for one test module; its URL."""
     from moto.server import ThreadedMotoServer
 

@@ -271,8 +271,8 @@ def test_sample_runs_on_the_embedded_aws() -> None:
         reset_local(ACCOUNT)
 
 
-def test_sample_runs_against_a_moto_server(moto_server: str) -> None:
-    result = run_sample("--aws", moto_server, order='{"orderId": "A-2", "customer": {"email": "b@e.com"}, '
+def test_sample_runs_against_a_moto_server(moto_url: str) -> None:
+    result = run_sample("--aws", moto_url, order='{"orderId": "A-2", "customer": {"email": "b@e.com"}, '
                                                      '"total": 3, "items": [{"sku": "MUG-7", "quantity": 50}]}')
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)["output"]
@@ -285,8 +285,8 @@ def test_bad_aws_option_is_a_usage_error() -> None:
     assert result.exit_code == 2 and "unknown AWS target 'bogus'" in result.output
 
 
-def test_start_execution_of_a_machine_on_the_target(moto_server: str) -> None:
-    options = {"aws.target": moto_server}
+def test_start_execution_of_a_machine_on_the_target(moto_url: str) -> None:
+    options = {"aws.target": moto_url}
     sfn = client_for("stepfunctions", options, account=ACCOUNT)
     arn = sfn.create_state_machine(name="Remote", definition=json.dumps(CHILD),
                                    roleArn=f"arn:aws:iam::{ACCOUNT}:role/r")["stateMachineArn"]
@@ -381,9 +381,9 @@ def test_sdk_send_task_success_answers_a_token_of_the_run(interp: Interpreter, s
     assert output(interp, answered_in_a_branch(url)) == [{"approved": True}, {}]
 
 
-def test_the_run_answers_its_own_tokens_under_a_remote_target(moto_server: str) -> None:
+def test_the_run_answers_its_own_tokens_under_a_remote_target(moto_url: str) -> None:
     """The token is aslrun's: Step Functions on the target (here a moto server) could not answer it."""
-    options = {"aws.target": moto_server}
+    options = {"aws.target": moto_url}
     sqs = client_for("sqs", options, account=ACCOUNT)
     url = sqs.create_queue(QueueName="remote-approvals")["QueueUrl"]
     sqs.close()

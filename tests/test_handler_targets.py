@@ -77,7 +77,7 @@ def _table_holds(account: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("dynamodb", ["real", "url"])
-def test_a_handler_calls_each_service_where_the_run_does(project: Path, moto_server: str, dynamodb: str,
+def test_a_handler_calls_each_service_where_the_run_does(project: Path, moto_url: str, dynamodb: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -85,10 +85,10 @@ def test_a_handler_calls_each_service_where_the_run_does(project: Path, moto_ser
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "user-chain-secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     if dynamodb == "real":  # the user's own configuration says where "real" DynamoDB is
-        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_server)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
     else:
         monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
-    target = "real" if dynamodb == "real" else moto_server
+    target = "real" if dynamodb == "real" else moto_url
     out = CliRunner().invoke(cli, ["run", str(project / "machine.json"), "--json", "--aws", f"dynamodb={target}",
                                    "--aws-setup", str(project / "setup.py"),
                                    "--lambda", f"record={project}/handler.py:record"])
