@@ -720,6 +720,7 @@ class Execution:
             execution_arn=self.execution_arn,
             scope=item.scope,
             clock=self.clock,
+            task_token=item.task_token,
         )
         mock = self.interpreter.mock
         if mock is not None:

@@ -49,6 +49,9 @@ class TaskRunner:
         token = None
         if state.resource.endswith(".waitForTaskToken"):
             token = "".join(f"{engine.rng.getrandbits(32):08x}" for _ in range(8))
+        # An activity's worker answers a token too; it is not in the context ($$.Task.Token).
+        activity_token = "".join(f"{engine.rng.getrandbits(32):08x}" for _ in range(8)) \
+            if rtype == "activity" else None
         while True:
             if engine.inspect:
                 value = yield Stage(state, "input", value, frame.scope)
@@ -57,13 +60,17 @@ class TaskRunner:
             try:
                 try:
                     invoke = yield from self.prepare(state, value, frame, ev, env, retries, token)
+                    if activity_token is not None:
+                        invoke.task_token = activity_token
                     yield CheckTask(state.resource, invoke.parameters, state.name)
                 except StatesError as err:
                     raise (yield from engine.failed(err, state, ev, frame)) from None
                 yield from self.started(frame, state, rtype, rname, is_lambda_arn, invoke)
                 invoked = True
                 reply = yield invoke
-                if reply.callback and token is not None:
+                if activity_token is not None:
+                    reply = yield from self.activity_started(frame, state, invoke, reply)
+                elif reply.callback and token is not None:
                     reply = yield from self.await_callback(frame, state, rtype, rname, invoke, reply)
                 result = yield from self.succeeded(frame, state, rtype, rname, is_lambda_arn, reply)
                 invoked = False
@@ -137,6 +144,8 @@ class TaskRunner:
             sched = engine.event(frame, state, prefix + "Scheduled", _details_key(prefix + "Scheduled"), details)
             yield sched
             frame.last = sched.id
+            if not is_lambda_arn:
+                return  # ActivityStarted comes when a worker takes the task (activity_started)
             started = engine.event(frame, state, prefix + "Started")
         else:
             details = {"resourceType": rtype, "resource": rname, "region": engine.region,
@@ -154,6 +163,24 @@ class TaskRunner:
                                    {"resourceType": rtype, "resource": rname})
         yield started
         frame.last = started.id
+
+    def activity_started(self, frame: Frame, state: TaskState, invoke: Invoke, reply: TaskReply) -> Gen:
+        """A worker took the activity task: ``ActivityStarted`` (with its ``workerName``), then the wait for its
+        answer (``SendTaskSuccess``/``Failure``; ``SendTaskHeartbeat`` restarts ``HeartbeatSeconds``).
+
+        An integration that answers at once (a mock) gets ``ActivityStarted`` without a worker.
+        """
+        worker = reply.result.get("workerName") if reply.callback and isinstance(reply.result, dict) else None
+        started = self.engine.event(frame, state, "ActivityStarted", "activityStartedEventDetails",
+                                    {"workerName": worker} if worker else None)
+        yield started
+        frame.last = started.id
+        if not reply.callback:
+            return reply
+        assert invoke.task_token is not None
+        answer = yield AwaitCallback(invoke.task_token, state.name, invoke.heartbeat_seconds, invoke.timeout_seconds,
+                                     invoke.scope)
+        return answer
 
     def await_callback(self, frame: Frame, state: TaskState, rtype: str, rname: str, invoke: Invoke,
                        submitted: TaskReply) -> Gen:

@@ -504,6 +504,39 @@ def test_activities(sfn: Any, server: ApiServer) -> None:
         sfn.get_activity_task(activityArn=activity)
 
 
+def test_an_activity_records_its_worker_and_heartbeats_keep_it_alive() -> None:
+    """ActivityStarted comes when a worker takes the task, with its workerName; SendTaskHeartbeat restarts
+    HeartbeatSeconds (a worker that beats every 0.3 s outlives a 1 s limit); one that goes quiet times out."""
+    with ApiServer("127.0.0.1", 0, clock="real") as server:
+        server.start()
+        sfn = client(server)
+        activity = sfn.create_activity(name="Slow")["activityArn"]
+        arn = create(sfn, "Beats", {"StartAt": "Do", "States": {"Do": {
+            "Type": "Task", "Resource": activity, "HeartbeatSeconds": 1, "End": True}}})
+        started = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        task = sfn.get_activity_task(activityArn=activity, workerName="worker-7")
+        for _ in range(6):  # 1.8 s of work, longer than HeartbeatSeconds
+            time.sleep(0.3)
+            sfn.send_task_heartbeat(taskToken=task["taskToken"])
+        sfn.send_task_success(taskToken=task["taskToken"], output='{"done": true}')
+        assert wait_done(sfn, started)["status"] == "SUCCEEDED"
+        events = sfn.get_execution_history(executionArn=started)["events"]
+        assert [e["type"] for e in events if e["type"].startswith("Activity")] == [
+            "ActivityScheduled", "ActivityStarted", "ActivitySucceeded"]
+        assert next(e for e in events if e["type"] == "ActivityStarted")["activityStartedEventDetails"] == {
+            "workerName": "worker-7"}
+
+        quiet = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        task = sfn.get_activity_task(activityArn=activity, workerName="worker-8")
+        timed_out = wait_done(sfn, quiet)
+        assert (timed_out["status"], timed_out["error"]) == ("FAILED", "States.Timeout")
+        types = [e["type"] for e in sfn.get_execution_history(executionArn=quiet)["events"]]
+        assert types[-3:] == ["ActivityStarted", "ActivityTimedOut", "ExecutionFailed"]
+        with pytest.raises(ClientError) as excinfo:
+            sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+        assert error_of(excinfo)[0] == "TaskTimedOut"
+
+
 def test_stopping_the_server_aborts_what_runs(tmp_path: Path) -> None:
     with ApiServer("127.0.0.1", 0, data=tmp_path, clock="real") as server:
         server.start()

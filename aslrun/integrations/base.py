@@ -37,6 +37,9 @@ class TaskRequest:
     #: the execution's clock (:class:`~aslrun.clock.Clock`): work the integration does in other
     #: threads on its behalf waits on it (``clock.wait_until``), so a virtual clock stays one clock
     clock: Any = None
+    #: the token that answers this call (``SendTaskSuccess``...): a ``.waitForTaskToken`` Task's (also in
+    #: ``$$.Task.Token``) or an activity's (given to the worker that takes the task)
+    task_token: str | None = None
 
 
 @runtime_checkable

@@ -1,9 +1,11 @@
 """Activities: a Task whose Resource is an activity ARN waits until a worker takes it (GetActivityTask)
-and answers its token (SendTaskSuccess/SendTaskFailure).
+and answers its token (SendTaskSuccess/SendTaskFailure, SendTaskHeartbeat in between).
 
 :class:`ActivityQueues` is an integration of the server's interpreters: invoking an activity puts a
-pending task on that activity's queue and waits on a worker thread of the driver (a ``Blocking``
-effect) for its answer. GetActivityTask long-polls the queue.
+pending task, with the Task's token, on that activity's queue and waits on a worker thread of the driver
+(a ``Blocking`` effect) until a worker takes it; the Task then records ``ActivityStarted`` with the
+worker's name and waits for the token's answer like any callback (:mod:`aslrun.callbacks`), so
+``SendTaskHeartbeat`` restarts its ``HeartbeatSeconds``. GetActivityTask long-polls the queue.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from aslrun.effects import Blocking, TaskReply
-from aslrun.errors import StatesError, TaskTokenError
+from aslrun.errors import StatesError
 
 __all__ = ["ActivityQueues", "PendingTask"]
 
@@ -27,20 +29,20 @@ POLL_SECONDS = 55.0
 class PendingTask:
     """One scheduled activity task, until a worker answers it."""
 
-    def __init__(self, execution_arn: str, input: Any) -> None:
-        self.token = secrets.token_hex(32)
+    def __init__(self, execution_arn: str, input: Any, token: str | None = None) -> None:
+        self.token = token or secrets.token_hex(32)
         self.execution_arn = execution_arn
         self.input = json.dumps(input, separators=(",", ":"))
-        self.answered = threading.Event()
-        self.output: Any = None
+        self.taken = threading.Event()
+        self.worker: str | None = None
         self.error: StatesError | None = None
 
     def wait(self) -> Any:
-        """On a driver worker thread: the worker's output, or raise its failure."""
-        self.answered.wait()
+        """On a driver worker thread: wait until a worker takes the task; the Task then waits for its token."""
+        self.taken.wait()
         if self.error is not None:
             raise self.error
-        return TaskReply(self.output)
+        return TaskReply({"workerName": self.worker} if self.worker else {}, callback=True)
 
 
 class ActivityQueues:
@@ -53,8 +55,8 @@ class ActivityQueues:
         self._exists = exists
         self._ready = threading.Condition()
         self._queues: dict[str, deque[PendingTask]] = {}
-        self._tokens: dict[str, PendingTask] = {}
-        self._used: set[str] = set()
+        #: tasks not taken by a worker yet, by token
+        self._pending: dict[str, PendingTask] = {}
         self._closed = False
 
     def handles(self, resource: Any) -> bool:
@@ -65,62 +67,38 @@ class ActivityQueues:
         if not self._exists(arn):
             raise StatesError("States.Runtime", f"An error occurred while executing the state "
                                                 f"'{request.state_name}'. The activity {arn} does not exist.")
-        task = PendingTask(request.execution_arn, request.parameters)
+        task = PendingTask(request.execution_arn, request.parameters, request.task_token)
         with self._ready:
-            self._tokens[task.token] = task
+            self._pending[task.token] = task
             self._queues.setdefault(arn, deque()).append(task)
             self._ready.notify_all()
         return (yield Blocking(task.wait))
 
-    def poll(self, arn: str, timeout: float = POLL_SECONDS) -> PendingTask | None:
-        """The oldest pending task of activity ``arn``, waiting up to ``timeout`` seconds for one."""
+    def poll(self, arn: str, worker: str | None = None, timeout: float = POLL_SECONDS) -> PendingTask | None:
+        """The oldest pending task of activity ``arn``, taken by ``worker``, waiting up to ``timeout`` seconds."""
         with self._ready:
             self._ready.wait_for(lambda: self._closed or bool(self._queues.get(arn)), timeout)
             queue = self._queues.get(arn)
-            return queue.popleft() if queue and not self._closed else None
-
-    def owns(self, token: str) -> bool:
-        with self._ready:
-            return token in self._tokens or token in self._used
-
-    def answer(self, token: str, output: Any = None, error: StatesError | None = None, heartbeat: bool = False) -> None:
-        """Answer (or, with ``heartbeat``, only touch) the task of ``token``."""
-        with self._ready:
-            task = self._tokens.get(token)
-            if task is None:
-                raise TaskTokenError("TaskDoesNotExist", "the activity task was already answered")
-            if heartbeat:
-                return
-            del self._tokens[token]
-            self._used.add(token)
-            for queue in self._queues.values():
-                if task in queue:
-                    queue.remove(task)
-        task.output, task.error = output, error
-        task.answered.set()
-
-    def send_task_success(self, token: str, output: Any) -> None:
-        self.answer(token, output)
-
-    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
-        self.answer(token, error=StatesError(error, cause))
-
-    def send_task_heartbeat(self, token: str) -> None:
-        self.answer(token, heartbeat=True)
+            if not queue or self._closed:
+                return None
+            task = queue.popleft()
+            del self._pending[task.token]
+        task.worker = worker
+        task.taken.set()
+        return task
 
     def cancel(self, execution_arn: str | None = None) -> None:
         """Release the tasks of one execution (stopped, ended), or all of them (``None``: the server stops)."""
         with self._ready:
             if execution_arn is None:
                 self._closed = True
-            doomed = [t for t in self._tokens.values() if execution_arn in (None, t.execution_arn)]
+            doomed = [t for t in self._pending.values() if execution_arn in (None, t.execution_arn)]
             for task in doomed:
-                del self._tokens[task.token]
-                self._used.add(task.token)
+                del self._pending[task.token]
                 for queue in self._queues.values():
                     if task in queue:
                         queue.remove(task)
             self._ready.notify_all()
         for task in doomed:
-            task.error = StatesError("States.Runtime", "The execution ended before the activity task was answered.")
-            task.answered.set()
+            task.error = StatesError("States.Runtime", "The execution ended before a worker took the activity task.")
+            task.taken.set()

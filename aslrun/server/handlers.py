@@ -135,10 +135,10 @@ def list_activities(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 def get_activity_task(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     """Long poll (up to 55 s) for a task of the activity; ``{}`` when none came."""
     arn = _activity_arn(service, params)
-    optional_str(params, "workerName", 80)
+    worker = optional_str(params, "workerName", 80)
     if service.store.activity(arn) is None:
         raise ApiError("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
-    task = service.activities.poll(arn)
+    task = service.activities.poll(arn, worker)
     return {} if task is None else {"taskToken": task.token, "input": task.input}
 
 

@@ -228,9 +228,6 @@ class Service:
         """
         from aslrun.errors import TaskTokenError
 
-        if self.activities.owns(token):
-            answer(self.activities)
-            return
         with self.lock:
             others = [live.execution.interpreter for live in self.live.values()
                       if live.execution.interpreter is not self.interpreter]

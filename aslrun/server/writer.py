@@ -93,6 +93,8 @@ class HistoryWriter:
 
     def event(self, execution: Any, event: Event) -> None:
         """An execution listener (also for its children's events)."""
+        if event.type == "Progress":
+            return  # a note for live views (a Task waiting on its token), not a history event
         control = None
         if event.type in _RUN_START:
             runs = getattr(execution.engine, "map_runs", None)
