@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Generator, MutableMapping
+from functools import partial
 from typing import Any
 
 from aslrun import dataflow_jsonata as jflow
 from aslrun import defaults
 from aslrun.context import ContextFactory
 from aslrun.dataflow import (
+    PayloadSizes,
     apply_input_path,
     apply_output_path,
     apply_result_path,
@@ -43,6 +45,7 @@ from aslrun.effects import (
 from aslrun.errors import StatesError
 from aslrun.expressions.access import Env
 from aslrun.map import MapRunner
+from aslrun.maprun import MapRuns
 from aslrun.nodes import (
     ChoiceState,
     FailState,
@@ -58,6 +61,7 @@ from aslrun.nodes import (
 )
 from aslrun.redrive import Done, RedrivePlan, Resume, take_resume
 from aslrun.retrying import NEVER_HANDLED, error_matches, retry_delay
+from aslrun.scheduling import finished_in_order
 from aslrun.task import TaskRunner
 from aslrun.wait import wait_seconds, wait_seconds_jsonata
 
@@ -132,7 +136,11 @@ class Engine:
         self.rng = rng
         self.region = region
         self.check_limits = check_payload_limits
+        #: size bounds of the values this execution has checked, so that most checks encode nothing
+        self.sizes = PayloadSizes()
         self.map_run_counter = 0
+        #: the Map Runs this engine started, which UpdateMapRun changes (aslrun.maprun)
+        self.map_runs = MapRuns()
         self.root_variables: dict[str, Any] = {}
         self.variable_bytes: dict[tuple[int, str], int] = {}
         #: yield a Stage effect at every data-flow step (the debugger and TestState turn this on)
@@ -216,20 +224,30 @@ class Engine:
         return Event(type, key, details, frame.last, frame.scope + (state.name,), frame.child)
 
     def enter(self, frame: Frame, state: State, value: Any) -> Gen:
-        ev = self.event(frame, state, state.type + "StateEntered", "stateEnteredEventDetails",
-                        {"name": state.name, "input": value, "inputDetails": _NO_DETAILS})
+        ev = self.entered(frame, state, value)
         yield ev
         frame.last = ev.id
         return ev
 
+    def entered(self, frame: Frame, state: State, value: Any) -> Event:
+        """The state's ``…StateEntered`` event; :meth:`enter` yields it (the Pass runner does it itself)."""
+        return Event(state.entered_type, "stateEnteredEventDetails",
+                     {"name": state.name, "input": value, "inputDetails": _NO_DETAILS},
+                     frame.last, frame.scope + (state.name,), frame.child)
+
     def leave(self, frame: Frame, state: State, output: Any, assigned: dict[str, Any] | None) -> Gen:
+        ev = self.exited(frame, state, output, assigned)
+        yield ev
+        frame.last = ev.id
+
+    def exited(self, frame: Frame, state: State, output: Any, assigned: dict[str, Any] | None) -> Event:
+        """The state's ``…StateExited`` event; :meth:`leave` yields it."""
         details: dict[str, Any] = {"name": state.name, "output": output, "outputDetails": _NO_DETAILS}
         if assigned:
             details["assignedVariables"] = {k: compact_json(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = _NO_DETAILS
-        ev = self.event(frame, state, state.type + "StateExited", "stateExitedEventDetails", details)
-        yield ev
-        frame.last = ev.id
+        return Event(state.exited_type, "stateExitedEventDetails", details, frame.last,
+                     frame.scope + (state.name,), frame.child)
 
     def failed(self, err: StatesError, state: State, entered: Event, frame: Frame) -> Gen:
         """Give a state's failure AWS's cause prefix, and record EvaluationFailed for JSONata errors."""
@@ -257,13 +275,8 @@ class Engine:
     def env(self, frame: Frame, state: State, value: Any, entered: Event, retry_count: int | None = None,
             task_token: str | None = None) -> Env:
         """What a JSONPath expression sees: ``$`` = value, ``$$`` built on demand, ``$var``."""
-        ctx = self.ctx
-        return Env(
-            value,
-            frame.variables,
-            context_factory=lambda: ctx.state_context(state.name, entered.timestamp, retry_count, task_token),
-            rng=self.rng,
-        )
+        return Env(value, frame.variables, None,
+                   partial(self.ctx.state_context, state.name, entered.timestamp, retry_count, task_token), self.rng)
 
     def scope(self, frame: Frame, state: State, raw: Any, entered: Event, result: Any = _UNSET,
               error_output: Any = _UNSET, retry_count: int | None = None, task_token: str | None = None,
@@ -290,8 +303,9 @@ class Engine:
             self._reads_context[id(state)] = known
         return known
 
-    def check_result(self, state: State, value: Any) -> None:
-        if self.check_limits and exceeds_payload_limit(value):
+    def check_result(self, state: State, value: Any, template: Any = None) -> None:
+        """States.DataLimitExceeded for a result over 256 KiB (``template``: the one that may have built it)."""
+        if self.check_limits and self.sizes.exceeds(value, template):
             raise StatesError(
                 "States.DataLimitExceeded",
                 f"The state/task '{state.name}' returned a result with a size exceeding the maximum number "
@@ -382,7 +396,9 @@ class Engine:
     # ------------------------------------------------------------ simple states
 
     def run_pass(self, state: PassState, value: Any, frame: Frame) -> Gen:
-        ev = yield from self.enter(frame, state, value)
+        ev = self.entered(frame, state, value)
+        yield ev
+        frame.last = ev.id
         try:
             if self.inspect:
                 value = yield Stage(state, "input", value, frame.scope)
@@ -403,17 +419,20 @@ class Engine:
                 result = state.result if state.has_result else effective
                 if self.inspect:
                     result = yield Stage(state, "result", result, frame.scope)
-                self.check_result(state, result)
+                self.check_result(state, result, state.parameters)
                 output = apply_result_path(state.result_path, value, result)
                 if self.inspect:
                     output = yield Stage(state, "afterResultPath", output, frame.scope)
                 output = apply_output_path(state.output_path, output, env)
-                values = self.assign_values(state, state.assign, env.with_input(result))
+                values = self.assign_values(state, state.assign, env.with_input(result)) \
+                    if state.assign is not None else None
             if self.inspect:
                 output = yield Stage(state, "output", output, frame.scope)
         except StatesError as err:
             raise (yield from self.failed(err, state, ev, frame)) from None
-        yield from self.leave(frame, state, output, self.apply(frame, values))
+        ev = self.exited(frame, state, output, self.apply(frame, values))
+        yield ev
+        frame.last = ev.id
         return self.next_name(state), output
 
     def run_succeed(self, state: SucceedState, value: Any, frame: Frame) -> Gen:
@@ -711,13 +730,17 @@ class Engine:
         cancel the rest and raise it."""
         index = {id(h): (i, child) for i, h, child in handles}
         pending = [h for _, h, _ in handles]
+        done: list[Any] = []  # finished children not yet taken: one WaitAny per wake-up, not per child
         while pending:
-            try:
-                finished = yield WaitAny(pending)
-            except Aborted as stop:
-                for h in pending:
-                    yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
-                raise
+            if not done:
+                try:
+                    yield WaitAny(pending)
+                except Aborted as stop:
+                    for h in pending:
+                        yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
+                    raise
+                done = finished_in_order(pending)
+            finished = done.pop()
             pending.remove(finished)
             i, child = index[id(finished)]
             frame.last = max(frame.last, child.last)

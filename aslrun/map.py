@@ -52,6 +52,7 @@ from aslrun.items import (
 )
 from aslrun.nodes import MapState
 from aslrun.redrive import Done, Resume, take_resume
+from aslrun.scheduling import finished_in_order
 
 if TYPE_CHECKING:
     from aslrun.engine import Engine, Frame
@@ -282,6 +283,7 @@ class MapRunner:
         running: dict[int, tuple[int, Frame, Any]] = {}
         next_index = 0
         last_end = 0
+        done: list[Any] = []  # finished iterations not yet taken, the first to finish last
         while next_index < len(items) or running:
             while next_index < len(items) and len(running) < limit:
                 i = next_index
@@ -301,12 +303,15 @@ class MapRunner:
                 running[id(handle)] = (i, child, handle)
             if not running:
                 break
-            try:
-                finished = yield WaitAny([h for (_, _, h) in running.values()])
-            except Aborted as stop:
-                for _, _, h in list(running.values()):
-                    yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
-                raise
+            if not done:  # one scan per wake-up, not one per iteration
+                try:
+                    yield WaitAny([h for (_, _, h) in running.values()])
+                except Aborted as stop:
+                    for _, _, h in list(running.values()):
+                        yield Cancel(h, silent=isinstance(stop, ExecutionTimedOut))
+                    raise
+                done = finished_in_order(h for (_, _, h) in running.values())
+            finished = done.pop()
             i, child, _ = running.pop(id(finished))
             frame.last = max(frame.last, child.last)
             last_end = max(last_end, child.end)
@@ -364,12 +369,14 @@ class MapRunner:
                         ledger: dict[str, Any] | None = None, resumed: Resume | None = None) -> Gen:
         prior = resumed.children if resumed is not None else None
         run_arn, started = self.map_run_started(state, frame, resumed)
+        # UpdateMapRun changes these while the children run (aslrun.maprun)
+        control = self.engine.map_runs.open(run_arn, max_conc or 0, tolerated, len(items),
+                                            ledger is not None, state.item_batcher is not None)
         yield started
         frame.last = started.id
         if ledger is not None:
             ledger.update(run_arn=run_arn, start=started.timestamp)
         limit = max_conc if max_conc and max_conc > 0 else defaults.DISTRIBUTED_MAP_MAX_CONCURRENCY
-        count_limit, pct_limit = tolerated
         total = len(items)
         source = iter(items)  # an ItemStream's items are made one by one as children start
         results: Any = [None] * total if ledger is None or ledger["spill"] is None else _Unkept()
@@ -380,7 +387,7 @@ class MapRunner:
         # Children that have finished, oldest first, not yet taken (see _finished_children).
         pending: list[Any] = []
         while next_index < total or running:
-            while next_index < total and len(running) < limit:
+            while next_index < total and len(running) < control.limit(limit):
                 i = next_index
                 next_index += 1
                 before, item = prior.get(i) if prior is not None else None, next(source)
@@ -418,6 +425,7 @@ class MapRunner:
             finished = pending.pop()
             i, _ = running.pop(id(finished))
             outcome: ChildOutcome = finished.outcome
+            control.child_finished(i, outcome.ok, outcome.value, outcome.error, outcome.cause)
             if ledger is not None:
                 yield from self.keep_result(state, frame, ledger, i, outcome)
             if outcome.ok:
@@ -425,7 +433,7 @@ class MapRunner:
                 continue
             failures += 1
             results[i] = {"Error": outcome.error, "Cause": outcome.cause}
-            if _exceeded(failures, total, count_limit, pct_limit):
+            if _exceeded(failures, total, *control.tolerated):
                 raise (yield from self.map_run_failed(state, frame, [h for (_, h) in running.values()]))
         # MapRunSucceeded does not move the cursor: MapStateSucceeded points to it, MapStateExited
         # to MapRunStarted (AWS's links since November 2024).

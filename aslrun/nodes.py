@@ -109,10 +109,16 @@ class State:
     assign: Any = None
     output: Any = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: ``query_language == "JSONata"``, read by every state visit (set from it, not passed)
+    jsonata: bool = field(init=False, repr=False, compare=False)
+    #: the types of its history events on entry and exit (``PassStateEntered``), made once
+    entered_type: str = field(init=False, repr=False, compare=False)
+    exited_type: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def jsonata(self) -> bool:
-        return self.query_language == "JSONata"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "jsonata", self.query_language == "JSONata")
+        object.__setattr__(self, "entered_type", self.type + "StateEntered")
+        object.__setattr__(self, "exited_type", self.type + "StateExited")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

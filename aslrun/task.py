@@ -56,7 +56,7 @@ class TaskRunner:
             if engine.inspect:
                 value = yield Stage(state, "input", value, frame.scope)
             env = None if state.jsonata else engine.env(frame, state, value, ev, retries, token)
-            invoked = False
+            invoked = taken = False  # the service was called; a worker took the activity task
             try:
                 try:
                     invoke = yield from self.prepare(state, value, frame, ev, env, retries, token)
@@ -69,6 +69,7 @@ class TaskRunner:
                 invoked = True
                 reply = yield invoke
                 if activity_token is not None:
+                    taken = True
                     reply = yield from self.activity_started(frame, state, invoke, reply)
                 elif reply.callback and token is not None:
                     reply = yield from self.await_callback(frame, state, rtype, rname, invoke, reply)
@@ -82,6 +83,11 @@ class TaskRunner:
                 yield from engine.leave(frame, state, output, engine.apply(frame, values))
                 return engine.next_name(state), output
             except StatesError as err:
+                if invoked and not taken and activity_token is not None and err.error != "States.Timeout":
+                    # The activity failed as its worker (a mock, a fake) answered: it had started.
+                    started = engine.event(frame, state, "ActivityStarted")
+                    yield started
+                    frame.last = started.id
                 if invoked:
                     yield from self.failure_event(frame, state, err, rtype, rname, is_lambda_arn)
                 caught = yield from engine.recover(state, err, counts, frame, value, ev, env)

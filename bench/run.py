@@ -38,7 +38,7 @@ import aslrun
 MACHINES = Path(__file__).resolve().parent / "machines"
 
 #: the workloads, in the order they run and print
-WORKLOADS = ("loop", "jsonata-loop", "map", "parameters")
+WORKLOADS = ("loop", "jsonata-loop", "map", "parallel", "parameters")
 
 #: loop iterations for the memory measurement (each iteration is two transitions)
 MEMORY_SIZES = (2_000, 20_000)
@@ -130,6 +130,12 @@ def check_output(name: str, input_value: Any, output: Any) -> None:
     elif name == "map":
         items = input_value["items"]
         ok = output["scores"] == [value + index for index, value in enumerate(items)]
+    elif name == "parallel":
+        n = input_value["loop"]["n"]
+        first_tag = input_value["tags"][0]
+        ok = output["loop"] == {"i": n, "n": n} and output["results"] == [
+            {"branch": k, "value": n + k, "firstTag": first_tag} for k in range(1, 9)
+        ]
     elif name == "parameters":
         loop = input_value["meta"]["loop"]
         ok = output == {"step": "Step20", "previous": "Step19", "loop": {"i": loop["n"], "n": loop["n"]}}

@@ -48,7 +48,77 @@ class Env:
 
     def with_input(self, value: Any) -> Env:
         """The same variables and context, another input."""
-        return Env(value, self.variables, self._context, self._context_factory, self.rng)
+        env = _new_env(Env)  # every data-flow step makes one: without __init__'s defaults
+        env.input = value
+        env.variables = self.variables
+        env.rng = self.rng
+        env._context = self._context
+        env._context_factory = self._context_factory
+        return env
+
+
+_new_env = object.__new__
+
+
+def _field_reader(keys: tuple[str | int, ...], missing: Callable[[Env], Any]) -> Callable[[Env], Any]:
+    """A reader for ``$.a.b.c`` (names only): one subscript per name; a missing key or a node that is
+    not an object (a list, a string, null: each raises KeyError or TypeError) goes to ``missing``."""
+    if len(keys) == 1:
+        (k1,) = keys
+
+        def get1(env: Env) -> Any:
+            try:
+                return env.input[k1]
+            except (KeyError, TypeError):
+                return missing(env)
+
+        return get1
+    if len(keys) == 2:
+        k1, k2 = keys
+
+        def get2(env: Env) -> Any:
+            try:
+                return env.input[k1][k2]
+            except (KeyError, TypeError):
+                return missing(env)
+
+        return get2
+    if len(keys) == 3:
+        k1, k2, k3 = keys
+
+        def get3(env: Env) -> Any:
+            try:
+                return env.input[k1][k2][k3]
+            except (KeyError, TypeError):
+                return missing(env)
+
+        return get3
+
+    def get_n(env: Env) -> Any:
+        node = env.input
+        try:
+            for key in keys:
+                node = node[key]
+        except (KeyError, TypeError):
+            return missing(env)
+        return node
+
+    return get_n
+
+
+def _context_reader(keys: tuple[str | int, ...], missing: Callable[[Env], Any]) -> Callable[[Env], Any]:
+    """A reader for ``$$.Map.Item.Value`` (names only), as :func:`_field_reader` for the input."""
+
+    def get_context(env: Env) -> Any:
+        node = env.context
+        try:
+            for key in keys:
+                node = node[key]
+        except (KeyError, TypeError):
+            return missing(env)
+        return node
+
+    return get_context
 
 
 def is_variable_path(text: str) -> bool:
@@ -78,26 +148,23 @@ class ValuePath:
         return f"ValuePath({self.text!r})"
 
     def _fast_getter(self) -> Callable[[Env], Any]:
-        """Definite paths on the input read dicts and lists directly; anything unusual (a miss, a
-        wrong type) goes through the general evaluation, which also words the error."""
-        slow = self._get
+        return self.reader(self._get)
+
+    def reader(self, missing: Callable[[Env], Any]) -> Callable[[Env], Any]:
+        """A closure that reads this path, specialised for the common case: definite paths on the input
+        read dicts and lists directly; anything unusual (a miss, a wrong type, another source) goes to
+        ``missing(env)``, which evaluates in general (and words the error)."""
+        if self.source == "context" and self.definite and self.path.function is None \
+                and all(type(key) is str for key in self.path.keys):
+            return _context_reader(self.path.keys, missing)
         if self.source != "input" or not self.definite or self.path.function is not None:
-            return slow
+            return missing
         keys = self.path.keys
         if not keys:
             return lambda env: env.input
-        if len(keys) == 1 and isinstance(keys[0], str):
-            key = keys[0]
-
-            def get_one(env: Env) -> Any:
-                data = env.input
-                if type(data) is dict:
-                    value = data.get(key, _MISSING)
-                    if value is not _MISSING:
-                        return value
-                return slow(env)
-
-            return get_one
+        if all(type(key) is str for key in keys):
+            return _field_reader(keys, missing)
+        slow = missing
 
         def get_many(env: Env) -> Any:
             node = env.input

@@ -231,7 +231,8 @@ def _reader(path: ValuePath) -> Callable[[Env], Any]:
         except PathNotFound:
             return _MISSING
 
-    return read
+    # The path's fast reader, falling back to ``read`` when it does not answer.
+    return path.reader(read)
 
 
 # ---------------------------------------------------------------- the comparisons

@@ -371,7 +371,10 @@ def _f_math_random(env: Env, start: Any, end: Any, seed: Any = None, seeded: boo
 
 
 def _f_math_add(a: Any, b: Any) -> int:
-    total = _java_round(a, "States.MathAdd") + _java_round(b, "States.MathAdd")
+    if type(a) is int and type(b) is int and INT32_MIN <= a <= INT32_MAX and INT32_MIN <= b <= INT32_MAX:
+        total = a + b  # Math.round leaves a Java int as it is
+    else:
+        total = _java_round(a, "States.MathAdd") + _java_round(b, "States.MathAdd")
     if not INT32_MIN <= total <= INT32_MAX:
         raise _invalid("States.MathAdd")  # AWS adds Java ints (TypeScript MADD-011/012)
     return total
@@ -482,7 +485,8 @@ def _path_getter(vp: ValuePath) -> Getter:
         except PathNotFound:
             raise _Invalid(_missing_path_message(vp, env)) from None
 
-    return path_value
+    # The path's fast reader, falling back to ``path_value`` (which words the error) when it does not answer.
+    return vp.reader(path_value)
 
 
 def _missing_path_message(vp: ValuePath, env: Env) -> str:

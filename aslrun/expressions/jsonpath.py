@@ -117,7 +117,7 @@ def format_steps(steps: tuple[str | int, ...]) -> str:
 class JsonPath:
     """A compiled JSONPath. Build with :func:`compile_path`."""
 
-    __slots__ = ("text", "steps", "definite", "_simple", "function", "_merge", "problem")
+    __slots__ = ("text", "steps", "definite", "_simple", "function", "_merge", "problem", "_select")
 
     def __init__(
         self, text: str, steps: tuple[Any, ...], function: str | None = None, problem: BareWordFilter | None = None
@@ -139,6 +139,8 @@ class JsonPath:
                 and all(isinstance(s, (_Field, _Index)) for s in steps[:-1]):
             prefix = tuple(s.name if isinstance(s, _Field) else s.index for s in steps[:-1])
             self._merge = (prefix, tuple(str(k) for k in steps[-1].keys))
+        #: the matches of an indefinite path of fields, indexes and wildcards, without generators
+        self._select = _selector(steps, text) if not simple and self._merge is None else None
 
     def __repr__(self) -> str:
         return f"JsonPath({self.text!r})"
@@ -162,6 +164,8 @@ class JsonPath:
             if not isinstance(node, dict):
                 raise PathNotFound(_not_object_message(node, names[0], prefix))
             value = {name: node[name] for name in names if name in node}
+        elif self._select is not None:
+            value = self._select(data)
         else:
             value = list(_walk([data], self.steps, self.text))
         if self.function is not None:
@@ -343,6 +347,57 @@ def _walk(nodes: list[Any], steps: tuple[Any, ...], text: str = "") -> Iterator[
                                   "MAX_PATH_MATCHES); select less")
         current = nxt
     yield from current
+
+
+def _selector(steps: tuple[Any, ...], text: str) -> Callable[[Any], list[Any]] | None:
+    """What ``_walk`` selects, without generators, for paths of ``.name``, ``[index]`` and ``[*]``
+    steps (``$.items[*].sku``); None for any other step."""
+    if not all(type(step) in (_Field, _Index, _Wildcard) for step in steps):
+        return None
+    # runs of keys between the wildcards: $.a.b[*].c -> ("a", "b"), ("c",)
+    segments: list[tuple[str | int, ...]] = [()]
+    for step in steps:
+        if type(step) is _Wildcard:
+            segments.append(())
+        else:
+            segments[-1] += (step.name if type(step) is _Field else step.index,)
+    first, rest = segments[0], tuple(segments[1:])
+    limit = defaults.MAX_PATH_MATCHES
+
+    def select(data: Any) -> list[Any]:
+        current = _follow([data], first) if first else [data]
+        for keys in rest:
+            expanded: list[Any] = []
+            for node in current:
+                if isinstance(node, dict):
+                    expanded.extend(node.values())
+                elif isinstance(node, list):
+                    expanded.extend(node)
+            if len(expanded) > limit:
+                raise StatesError("States.Runtime", f"The JSONPath {text or '(a path)'} matches more than "
+                                  f"{limit:,} values on the way (aslrun's limit, MAX_PATH_MATCHES); select less")
+            current = _follow(expanded, keys) if keys else expanded
+        return current
+
+    return select
+
+
+def _follow(nodes: list[Any], keys: tuple[str | int, ...]) -> list[Any]:
+    """Each node followed down ``keys`` (fields and indexes); the nodes where a key is missing drop out."""
+    out = []
+    for node in nodes:
+        for key in keys:
+            if isinstance(key, str):
+                if isinstance(node, dict) and key in node:
+                    node = node[key]
+                    continue
+            elif isinstance(node, list) and -len(node) <= key < len(node):
+                node = node[key]
+                continue
+            break
+        else:
+            out.append(node)
+    return out
 
 
 def _apply_function(name: str, value: Any, text: str) -> Any:

@@ -197,14 +197,38 @@ def describe_execution(service: Service, params: dict[str, Any]) -> dict[str, An
 
 def describe_state_machine_for_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     row = execution_row(service, params)
+    definition = row["definition"]
+    if row.get("map_run_arn"):
+        # a Map Run's child runs the Map's ItemProcessor, as the machine ``<machine>/<label>``
+        processor = _item_processor(json.loads(definition), row["machine_arn"].rsplit("/", 1)[1])
+        definition = json.dumps(processor) if processor is not None else definition
     machine = {"arn": row["machine_arn"], "name": row["machine_arn"].rsplit(":", 1)[1], "type": "STANDARD",
-               "definition": row["definition"], "role_arn": row["role_arn"], "created": row["start"],
+               "definition": definition, "role_arn": row["role_arn"], "created": row["start"],
                "revision": row["revision"]}
     out = describe_row(machine)
     for key in ("status", "type", "creationDate"):
         out.pop(key)
     out["updateDate"] = row["start"]
+    if row.get("map_run_arn"):
+        out["mapRunArn"] = row["map_run_arn"]
+        out["label"] = row["machine_arn"].rsplit("/", 1)[1]
     return out
+
+
+def _item_processor(definition: Any, label: str) -> dict[str, Any] | None:
+    """The ItemProcessor (without its ProcessorConfig) of the Map labelled (or named) ``label``, at any depth."""
+    states = definition.get("States") if isinstance(definition, dict) else None
+    for name, state in (states or {}).items():
+        if not isinstance(state, dict):
+            continue
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if state.get("Type") == "Map" and isinstance(processor, dict) and label in (state.get("Label"), name):
+            return {k: v for k, v in processor.items() if k != "ProcessorConfig"}
+        for inner in [processor, *(state.get("Branches") or [])]:
+            found = _item_processor(inner, label)
+            if found is not None:
+                return found
+    return None
 
 
 def list_executions(service: Service, params: dict[str, Any]) -> dict[str, Any]:
