@@ -57,6 +57,10 @@ MAX_MAP_LABEL_LENGTH = 40
 #: when an execution ends, how long its worker threads (integration calls) get to finish once the
 #: integrations it used are closed, before aslrun warns that one is stuck (seconds)
 WORKER_JOIN_SECONDS = 10.0
+#: while executions run, the garbage collector's young generation holds this many new objects before a
+#: collection (Python's default is 700): a history is long-lived data that every collection would walk
+#: again (a quarter of a long Parallel run); a higher threshold set by the program is kept; 0 leaves it be
+GC_YOUNG_THRESHOLD = 50_000
 
 #: on a virtual clock, how long the background must be quiet (real seconds) before the clock jumps to
 #: the moment a background thread waits for (a simulated Job container's end)

@@ -46,7 +46,7 @@ from aslrun.integrations.mock import NOT_MOCKED
 from aslrun.integrations.services import check_service_parameters
 from aslrun.policy import Halt, Policy
 from aslrun.result import ExecutionResult
-from aslrun.scheduling import CallbackTimer, Deadline, Run
+from aslrun.scheduling import CallbackTimer, Deadline, Run, roomy_gc
 
 if TYPE_CHECKING:
     from aslrun.interpreter import Interpreter
@@ -190,8 +190,7 @@ class Execution:
     def drive(self) -> ChildOutcome:
         """Drive the root generator to its end; how it ended (``extra["halted"]`` when a policy halted it).
 
-        :meth:`run` drives the whole machine and builds the :class:`ExecutionResult`; TestState
-        drives one state's runner with its own :class:`Policy`.
+        :meth:`run` drives the whole machine; TestState drives one state's runner with its own :class:`Policy`.
         """
         if self._root is not None:
             raise RuntimeError("an execution runs once")
@@ -207,7 +206,8 @@ class Execution:
         self.interpreter.execution_started()
         try:
             try:
-                self._loop()
+                with roomy_gc():
+                    self._loop()
             except KeyboardInterrupt:
                 self._abort_root(Aborted)
         finally:

@@ -7,13 +7,17 @@ Parallel branch, a Map iteration, an integration's work. :class:`Deadline` and
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+import gc
+import threading
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from aslrun import defaults
 from aslrun.callbacks import CallbackWait
 from aslrun.effects import ChildOutcome
 
-__all__ = ["CallbackTimer", "Deadline", "Run", "finished_in_order"]
+__all__ = ["CallbackTimer", "Deadline", "Run", "finished_in_order", "roomy_gc"]
 
 
 class Run:
@@ -79,3 +83,29 @@ class CallbackTimer:
     def __init__(self, wait: CallbackWait, heartbeat: bool) -> None:
         self.wait = wait
         self.heartbeat = heartbeat
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def roomy_gc() -> Iterator[None]:
+    """While any execution runs: the young generation collected every
+    :data:`~aslrun.defaults.GC_YOUNG_THRESHOLD` new objects, not every 700; the program's own setting
+    comes back when the last execution ends (executions on several threads share it)."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        _gc_users += 1
+        if _gc_users == 1:
+            _gc_saved = gc.get_threshold()
+            if defaults.GC_YOUNG_THRESHOLD > _gc_saved[0]:
+                gc.set_threshold(defaults.GC_YOUNG_THRESHOLD, *_gc_saved[1:])
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)

@@ -283,3 +283,31 @@ def test_public_names_load_on_first_use_and_unknown_ones_are_attribute_errors() 
     assert (done.returncode, done.stdout.strip()) == (0, "Interpreter"), done.stderr
     with pytest.raises(AttributeError, match="has no attribute 'Interpretr'"):
         aslrun.Interpretr  # noqa: B018
+
+
+def test_a_run_relaxes_the_young_gc_generation_and_gives_the_program_its_setting_back() -> None:
+    """While executions run, the young generation is collected every GC_YOUNG_THRESHOLD objects (the history
+    is long-lived data); afterwards the program's own thresholds are back, and a higher one is never lowered."""
+    import gc
+
+    from aslrun import defaults
+
+    seen: list[tuple[int, int, int]] = []
+
+    def look(execution: Any, event: Any) -> None:
+        seen.append(gc.get_threshold())
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        interp = aslrun.Interpreter(load_plugins=False)
+        machine = interp.load({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        interp.start(machine, {}, listeners=[look]).run()
+        assert seen and all(t == (defaults.GC_YOUNG_THRESHOLD, 10, 10) for t in seen)
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(10 * defaults.GC_YOUNG_THRESHOLD, 5, 5)
+        seen.clear()
+        interp.start(machine, {}, listeners=[look]).run()
+        assert set(seen) == {(10 * defaults.GC_YOUNG_THRESHOLD, 5, 5)}
+    finally:
+        gc.set_threshold(*before)
