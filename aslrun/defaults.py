@@ -21,6 +21,8 @@ MAX_HISTORY_EVENTS = 25_000
 
 #: Standard executions may run for one year
 MAX_EXECUTION_SECONDS = 365 * 24 * 3600
+#: Express executions (StartExecution or StartSyncExecution of an EXPRESS machine) for five minutes
+MAX_EXPRESS_SECONDS = 5 * 60
 
 #: names of state machines, executions, states
 MAX_NAME_LENGTH = 80

@@ -85,6 +85,8 @@ class Execution:
         self.clock = clock
         self.listeners = list(listeners)
         self.history_limit = history_limit
+        #: the longest it may run whatever the definition says (an Express one: MAX_EXPRESS_SECONDS)
+        self.max_seconds = defaults.MAX_EXECUTION_SECONDS
         #: what this driver is running for: an ordinary execution unless told otherwise (TestState)
         self.policy = policy if policy is not None else Policy(on_stage)
         #: the generator to drive: the whole machine unless told otherwise (one state, for TestState)
@@ -198,9 +200,7 @@ class Execution:
         root = Run(gen, "execution")
         self._root = root
         if self.policy.deadline:
-            # A Standard execution may run for one year at most, whatever the definition says.
-            timeout = min(self.machine.timeout_seconds or defaults.MAX_EXECUTION_SECONDS,
-                          defaults.MAX_EXECUTION_SECONDS)
+            timeout = min(self.machine.timeout_seconds or self.max_seconds, self.max_seconds)
             heapq.heappush(self._timers, (self.clock.time() + timeout, next(self._seq), _TIMEOUT))
         self._ready.append(root)
         self.interpreter.execution_started()

@@ -504,6 +504,18 @@ def test_activities(sfn: Any, server: ApiServer) -> None:
         sfn.get_activity_task(activityArn=activity)
 
 
+def test_an_express_execution_times_out_after_five_minutes(sfn: Any) -> None:
+    """Express executions run for five minutes at most, whatever TimeoutSeconds says (virtual clock: at once)."""
+    arn = create(sfn, "Slow", {"StartAt": "Nap", "TimeoutSeconds": 3600, "States": {
+        "Nap": {"Type": "Wait", "Seconds": 301, "End": True}}}, type="EXPRESS")
+    answer = sfn.start_sync_execution(stateMachineArn=arn)
+    assert (answer["status"], answer["error"]) == ("TIMED_OUT", "States.Timeout")
+    assert (answer["stopDate"] - answer["startDate"]).total_seconds() == pytest.approx(300, abs=1)
+    quick = create(sfn, "Quick", {"StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 299, "End": True}}}, type="EXPRESS")
+    assert sfn.start_sync_execution(stateMachineArn=quick)["status"] == "SUCCEEDED"
+
+
 def test_an_activity_records_its_worker_and_heartbeats_keep_it_alive() -> None:
     """ActivityStarted comes when a worker takes the task, with its workerName; SendTaskHeartbeat restarts
     HeartbeatSeconds (a worker that beats every 0.3 s outlives a 1 s limit); one that goes quiet times out."""

@@ -83,6 +83,7 @@ def start_execution(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     row = chosen.run
     if row["type"] == "EXPRESS":
         arn = service.arn("express", row["name"], execution.name, str(uuid.uuid4()))
+        execution.max_seconds = defaults.MAX_EXPRESS_SECONDS
         service.launch(execution, interpreter, stored=False)
         return {"executionArn": arn, "startDate": start}
     arn = execution.execution_arn
@@ -114,6 +115,7 @@ def start_sync_execution(service: Service, params: dict[str, Any]) -> dict[str, 
             interpreter.close()
         raise ApiError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
     arn = service.arn("express", row["name"], execution.name, str(uuid.uuid4()))
+    execution.max_seconds = defaults.MAX_EXPRESS_SECONDS
     live = service.launch(execution, interpreter, stored=False)
     live.done.wait()
     result = live.result
