@@ -129,3 +129,36 @@ def test_handler_endpoints_without_a_real_service_use_one_default() -> None:
     assert handler_endpoints({}, local, {}) == {"AWS_ENDPOINT_URL": "http://127.0.0.1:7"}
     assert handler_endpoints({"aws.target": "http://127.0.0.1:9", "aws.services": {"states": "local"}}, local, {}) == {
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_SFN": "http://127.0.0.1:7"}
+
+
+def test_the_embedded_aws_lets_in_only_the_runs_key() -> None:
+    """The embedded AWS a run serves its handlers on 127.0.0.1 refuses a request signed with another key (or
+    none): another local process cannot read or change the run's AWS."""
+    import urllib.error
+    import urllib.request
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from aslrun.integrations.aws.embedded import EmbeddedServer
+
+    server = EmbeddedServer("123456789012", access_key="ASLRUNTESTKEY0000001")
+    try:
+        def dynamodb(key: str) -> Any:
+            return boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                                aws_access_key_id=key, aws_secret_access_key="x")
+
+        ours, other = dynamodb("ASLRUNTESTKEY0000001"), dynamodb("AKIAOTHERKEY00000000")
+        try:
+            assert "TableNames" in ours.list_tables()
+            with pytest.raises(ClientError, match="UnrecognizedClientException"):
+                other.list_tables()
+        finally:
+            ours.close()
+            other.close()
+        with pytest.raises(urllib.error.HTTPError) as unsigned:
+            urllib.request.urlopen(server.url + "/", timeout=10)
+        unsigned.value.close()
+        assert unsigned.value.code == 403
+    finally:
+        server.close()

@@ -262,9 +262,11 @@ def test_context_environment_and_warm_workers(interp: Any, monkeypatch: pytest.M
     assert out["log_group_name"] == "/aws/lambda/ctx" and out["log_stream_name"]
     assert 0 < out["remaining"] <= 3000  # the default timeout: 3 s
     assert out["helper"] == 42
+    key = out["env"].pop("AWS_ACCESS_KEY_ID")
+    assert re.fullmatch(r"ASLRUN[A-Z0-9]{14}", key)  # never your keys locally: the run's own, random
     assert out["env"] == {"TABLE": "orders", "AWS_LAMBDA_FUNCTION_NAME": "ctx", "AWS_REGION": "us-east-1",
                           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "_HANDLER": "tools.context",
-                          "AWS_ACCESS_KEY_ID": "testing", "AWS_SESSION_TOKEN": None}  # never your keys locally
+                          "AWS_SESSION_TOKEN": None}
     twice = invoke("ctx", {"x": 1})
     call = twice["States"]["Call"]
     call.update(ResultPath="$.first", Next="Again")

@@ -7,6 +7,12 @@ of this process. The server serves the very backends the in-process clients use,
 ``--aws-setup`` created or a ``dynamodb:putItem`` Task wrote is what the handler reads, and the other way
 round. Requests without an ``x-moto-account-id`` header (a handler's) go to the run's account.
 
+Only the run's workers are let in: they sign with a random access key id made for the run
+(``access_key``), and a request signed with any other key, or not signed, gets 403
+``UnrecognizedClientException`` — another local process (or a web page reaching ``127.0.0.1``) cannot
+read or change the run's AWS. When a service is real, the workers keep your credentials and no key is
+checked (``access_key=None``).
+
 A handler answering a ``.waitForTaskToken`` Task (``SendTaskSuccess``, ``SendTaskFailure``,
 ``SendTaskHeartbeat``) is answered by the run's interpreter (``tokens``), not by moto: the token is aslrun's.
 
@@ -34,7 +40,8 @@ _TOKEN_TARGETS = {"AWSStepFunctions.SendTaskSuccess", "AWSStepFunctions.SendTask
 class EmbeddedServer:
     """moto's in-process AWS served on ``127.0.0.1:port`` (``port=0``: a free one) until :meth:`close`."""
 
-    def __init__(self, account: str, host: str = "127.0.0.1", port: int = 0, tokens: Any = None) -> None:
+    def __init__(self, account: str, host: str = "127.0.0.1", port: int = 0, tokens: Any = None,
+                 access_key: str | None = None) -> None:
         from werkzeug.serving import WSGIRequestHandler, make_server
 
         class QuietHandler(WSGIRequestHandler):
@@ -46,6 +53,8 @@ class EmbeddedServer:
         self.account = account
         #: answers task tokens (``send_task_success/failure/heartbeat``, an Interpreter), or None: moto does
         self.tokens = tokens
+        #: the only access key id let in (None: any)
+        self.access_key = access_key
         self._app: Callable[..., Iterable[bytes]] | None = None
         self._app_lock = threading.Lock()
         self.host = host
@@ -61,6 +70,10 @@ class EmbeddedServer:
         return f"http://{self.host}:{self._server.server_port}"
 
     def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.access_key is not None and _access_key(environ) != self.access_key:
+            start_response("403 Forbidden", [("Content-Type", "application/x-amz-json-1.0")])
+            return [b'{"__type":"UnrecognizedClientException","message":"The security token included in the '
+                    b'request is invalid (the embedded AWS of an aslrun run takes only its workers\' key)."}']
         if self.tokens is not None and environ.get("HTTP_X_AMZ_TARGET") in _TOKEN_TARGETS:
             return self._answer(environ, start_response)
         environ.setdefault(_ACCOUNT_HEADER, self.account)
@@ -112,3 +125,15 @@ class EmbeddedServer:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+
+
+def _access_key(environ: dict[str, Any]) -> str | None:
+    """The access key id a request was signed with: SigV4's ``Credential=`` (header or presigned query)."""
+    from urllib.parse import parse_qs
+
+    header = str(environ.get("HTTP_AUTHORIZATION") or "")
+    if "Credential=" in header:
+        return header.split("Credential=", 1)[1].split("/", 1)[0]
+    query = parse_qs(str(environ.get("QUERY_STRING") or ""))
+    credential = (query.get("X-Amz-Credential") or query.get("AWSAccessKeyId") or [""])[0]
+    return credential.split("/", 1)[0] or None

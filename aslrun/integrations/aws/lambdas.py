@@ -41,6 +41,8 @@ import email.utils
 import json
 import os
 import random
+import secrets
+import string
 import threading
 import time
 import uuid
@@ -74,7 +76,8 @@ _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESS
 
 
 def function_environment(binding: LambdaBinding, ref: FunctionRef, extra: Mapping[str, str] | None = None,
-                         local: bool = True, endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+                         local: bool = True, endpoints: Mapping[str, str] | None = None,
+                         access_key: str = "testing") -> dict[str, str]:
     """The environment a function's worker gets: this process's, Lambda's reserved variables, the function's own.
 
     Under a ``local`` AWS target the worker gets fake AWS keys instead of yours, so a handler's own AWS SDK
@@ -85,7 +88,7 @@ def function_environment(binding: LambdaBinding, ref: FunctionRef, extra: Mappin
     if local:
         for name in _CREDENTIAL_VARIABLES:
             env.pop(name, None)
-        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        env.update(AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY="testing")
     if endpoints:
         env = {k: v for k, v in env.items() if not k.startswith("AWS_ENDPOINT_URL")}
         env.update(endpoints)
@@ -169,6 +172,8 @@ class LambdaIntegration:
         self._lock = threading.Lock()
         #: the embedded AWS served to the workers (local target only), started with the first worker
         self._server: Any = None
+        #: the access key id the workers sign with: the embedded AWS refuses any other (a random one per run)
+        self._access_key = "ASLRUN" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(14))
         seed = getattr(interpreter, "seed", None)
         self._rng = random.Random(seed) if seed is not None else random.SystemRandom()
 
@@ -309,9 +314,8 @@ class LambdaIntegration:
             pool = self._pools.get(key)
             if pool is None:
                 extra = self._options.get("lambda.environment") or {}
-                env = function_environment(binding, ref, extra, local=self._local_target() and not any_real(
-                                               dict(self._options)),
-                                           endpoints=self._endpoints())
+                env = function_environment(binding, ref, extra, local=self._all_local(), endpoints=self._endpoints(),
+                                           access_key=self._access_key)
                 pool = FunctionPool(env, str(binding.path.parent), workers_setting(self._options))
                 self._pools[key] = pool
             return pool
@@ -323,6 +327,10 @@ class LambdaIntegration:
             return None
         return next((i for i in registry.all() if getattr(i, "name", None) == "aws" and hasattr(i, "prepare")), None)
 
+    def _all_local(self) -> bool:
+        """Every service the workers call is the embedded AWS (they get aslrun's key, not your credentials)."""
+        return bool(self._local_target()) and not any_real(dict(self._options))
+
     def _endpoints(self) -> dict[str, str]:
         """Where the workers' AWS SDK calls go (called under the lock): ``AWS_ENDPOINT_URL[_SERVICE]`` variables."""
         from aslrun.integrations.aws.target import handler_endpoints
@@ -331,7 +339,9 @@ class LambdaIntegration:
             if self._server is None:
                 from aslrun.integrations.aws.embedded import EmbeddedServer
 
-                self._server = EmbeddedServer(self._where()[1], tokens=self.interpreter)  # SendTask* answer the run
+                # SendTask* answer the run; only the workers' key is let in (when they have ours, not yours)
+                self._server = EmbeddedServer(self._where()[1], tokens=self.interpreter,
+                                              access_key=self._access_key if self._all_local() else None)
             return self._server.url
 
         return handler_endpoints(dict(self._options), local_url)
