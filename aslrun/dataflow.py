@@ -157,33 +157,24 @@ class PayloadSizes:
             return None  # too big to walk, or nested so deep that it may not encode: the check finds out
         total = 2 + len(value)  # the brackets, and a comma per entry (one more than there are)
         depth = 1
+        children = value
         if type(value) is dict:
-            for key, child in value.items():
+            for key in value:
                 if type(key) is not str:
                     return None
-                total += _text_bound(key) + 1
-                size = _scalar_bound(child)
-                if size < 0:
-                    if type(child) is not dict and type(child) is not list:
-                        return None
-                    inner = self._measure(child, level + 1)
-                    if inner is None:
-                        return None
-                    size = inner[0]
-                    depth = max(depth, inner[1] + 1)
-                total += size
-        else:
-            for child in value:
-                size = _scalar_bound(child)
-                if size < 0:
-                    if type(child) is not dict and type(child) is not list:
-                        return None
-                    inner = self._measure(child, level + 1)
-                    if inner is None:
-                        return None
-                    size = inner[0]
-                    depth = max(depth, inner[1] + 1)
-                total += size
+                total += _text_bound(key) + 1  # the key and its colon
+            children = value.values()
+        for child in children:
+            size = _scalar_bound(child)
+            if size < 0:
+                if type(child) is not dict and type(child) is not list:
+                    return None
+                inner = self._measure(child, level + 1)
+                if inner is None:
+                    return None
+                size = inner[0]
+                depth = max(depth, inner[1] + 1)
+            total += size
         if depth > defaults.MAX_JSON_DEPTH:
             return None
         if total <= _SIZE_KEPT_BYTES:

@@ -46,12 +46,9 @@ class TaskRunner:
         rtype, rname = resource_type_and_name(state.resource)
         is_lambda_arn = rtype == "lambda-arn"
         retries = 0
-        token = None
-        if state.resource.endswith(".waitForTaskToken"):
-            token = "".join(f"{engine.rng.getrandbits(32):08x}" for _ in range(8))
+        token = _new_token(engine.rng) if state.resource.endswith(".waitForTaskToken") else None
         # An activity's worker answers a token too; it is not in the context ($$.Task.Token).
-        activity_token = "".join(f"{engine.rng.getrandbits(32):08x}" for _ in range(8)) \
-            if rtype == "activity" else None
+        activity_token = _new_token(engine.rng) if rtype == "activity" else None
         while True:
             if engine.inspect:
                 value = yield Stage(state, "input", value, frame.scope)
@@ -257,6 +254,11 @@ class TaskRunner:
         fev = engine.event(frame, state, etype, _details_key(etype), details)
         yield fev
         frame.last = fev.id
+
+
+def _new_token(rng: Any) -> str:
+    """A task token: 64 hex digits from the execution's seeded random source."""
+    return "".join(f"{rng.getrandbits(32):08x}" for _ in range(8))
 
 
 def _details_key(event_type: str) -> str:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa  # a test dependency ([test]); the reader's own is the optional extra [parquet]
+import pyarrow.parquet as pq
 import pytest
 
 from aslrun import Interpreter
@@ -18,9 +20,6 @@ from aslrun.errors import StatesError
 from aslrun.integrations.aws import AwsIntegration
 from aslrun.integrations.aws.target import reset_local
 from aslrun.items import PART_BYTES, manifest_items, parquet_items
-
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
 
 ACCOUNT = "111111111111"
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}

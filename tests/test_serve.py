@@ -14,30 +14,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+from conformance.compare import compare_result, load_cases
+from serve_client import ROLE, client, wait_done
 
-boto3 = pytest.importorskip("boto3")
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-from conformance.compare import compare_result, load_cases  # noqa: E402
+import aslrun
+from aslrun.cli.main import cli
+from aslrun.server import LOST_CAUSE, ApiServer, Store
 
-import aslrun  # noqa: E402
-from aslrun.cli.main import cli  # noqa: E402
-from aslrun.server import LOST_CAUSE, ApiServer, Store  # noqa: E402
-
-ROLE = "arn:aws:iam::111111111111:role/r"
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "Next": "P"},
                                    "P": {"Type": "Pass", "End": True}}}
 FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}}
-
-
-def client(server: ApiServer) -> Any:
-    # TestState and StartSyncExecution carry the "sync-" host prefix; a local endpoint has no such host
-    return boto3.client("stepfunctions", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
 
 
 @pytest.fixture
@@ -55,15 +47,6 @@ def sfn(server: ApiServer) -> Any:
 def create(sfn: Any, name: str, definition: dict[str, Any], **extra: Any) -> str:
     return str(sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE,
                                         **extra)["stateMachineArn"])
-
-
-def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described
-        time.sleep(0.01)
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
@@ -383,15 +366,16 @@ def test_mocked_conformance_cases_through_the_api(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the AWS CLI
 
 
-@pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI is not installed")
+@pytest.mark.skipif(shutil.which("aws") is None and not os.environ.get("CI"),
+                    reason="the AWS CLI is not installed (pip install awscli); .ci/run installs it")
 def test_aws_cli(server: ApiServer, tmp_path: Path) -> None:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
     base = ["aws", "--endpoint-url", server.endpoint, "--output", "json", "stepfunctions"]
     created = subprocess.run([*base, "create-state-machine", "--name", "Cli", "--definition", json.dumps(PASS),
                               "--role-arn", ROLE], capture_output=True, text=True, env=env, timeout=60)
-    if created.returncode != 0 and "not found" in created.stderr.lower():
-        pytest.skip(f"the aws CLI does not run here: {created.stderr.strip()[:200]}")
+    if created.returncode != 0 and "not found" in created.stderr.lower() and not os.environ.get("CI"):
+        pytest.skip(f"the aws CLI does not run here (a shim without its Python?): {created.stderr.strip()[:200]}")
     assert created.returncode == 0, created.stderr
     arn = json.loads(created.stdout)["stateMachineArn"]
     listed = subprocess.run([*base, "list-state-machines"], capture_output=True, text=True, env=env, timeout=60)

@@ -18,12 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
-boto3 = pytest.importorskip("boto3")
-from botocore.config import Config  # noqa: E402
-
-from aslrun.server import LOST_CAUSE  # noqa: E402
+from aslrun.server import LOST_CAUSE
 
 ROLE = "arn:aws:iam::111111111111:role/r"
 QUICK = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}}}

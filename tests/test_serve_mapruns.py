@@ -11,16 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+from serve_client import ROLE, client, error_of, wait_done
 
-boto3 = pytest.importorskip("boto3")
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
+from aslrun.cli.main import cli
+from aslrun.server import ApiServer
 
-from aslrun.cli.main import cli  # noqa: E402
-from aslrun.server import ApiServer  # noqa: E402
-
-ROLE = "arn:aws:iam::111111111111:role/r"
 PREFIX = "arn:aws:states:us-east-1:111111111111"
 
 
@@ -47,9 +44,7 @@ def server(tmp_path: Path) -> Iterator[ApiServer]:
 
 @pytest.fixture
 def sfn(server: ApiServer) -> Any:
-    return boto3.client("stepfunctions", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+    return client(server)
 
 
 def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
@@ -59,14 +54,6 @@ def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.02)
-
-
-def wait_done(sfn: Any, arn: str) -> dict[str, Any]:
-    return dict(until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d))
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
 
 def start(sfn: Any, name: str, definition: dict[str, Any], value: Any) -> str:

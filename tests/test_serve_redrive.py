@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+from serve_client import ROLE, client, error_of, wait_done
 
-boto3 = pytest.importorskip("boto3")
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from aslrun.cli.main import cli  # noqa: E402
-from aslrun.server import DB_NAME, LOST_CAUSE, ApiServer, Store  # noqa: E402
-from aslrun.server.views import UNSCOPED_HISTORY  # noqa: E402
-
-ROLE = "arn:aws:iam::111111111111:role/r"
-
-
-def client(server: ApiServer) -> Any:
-    return boto3.client("stepfunctions", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+from aslrun.cli.main import cli
+from aslrun.server import DB_NAME, LOST_CAUSE, ApiServer, Store
+from aslrun.server.views import UNSCOPED_HISTORY
 
 
 @pytest.fixture
@@ -43,19 +32,6 @@ def server(tmp_path: Path) -> Iterator[ApiServer]:
 @pytest.fixture
 def sfn(server: ApiServer) -> Any:
     return client(server)
-
-
-def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described
-        time.sleep(0.01)
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
 
 def approval_machine(sfn: Any, activity: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from aslrun.expressions.jsonpath import JsonPath, PathNotFound, PathSyntaxError, compile_path
@@ -94,23 +95,24 @@ def _field_reader(keys: tuple[str | int, ...], missing: Callable[[Env], Any]) ->
 
         return get3
 
-    def get_n(env: Env) -> Any:
-        node = env.input
-        try:
-            for key in keys:
-                node = node[key]
-        except (KeyError, TypeError):
-            return missing(env)
-        return node
-
-    return get_n
+    return _walker(keys, missing, _INPUT)
 
 
 def _context_reader(keys: tuple[str | int, ...], missing: Callable[[Env], Any]) -> Callable[[Env], Any]:
     """A reader for ``$$.Map.Item.Value`` (names only), as :func:`_field_reader` for the input."""
+    return _walker(keys, missing, _CONTEXT)
 
-    def get_context(env: Env) -> Any:
-        node = env.context
+
+_INPUT = attrgetter("input")
+_CONTEXT = attrgetter("context")
+
+
+def _walker(keys: tuple[str | int, ...], missing: Callable[[Env], Any],
+            root: Callable[[Env], Any]) -> Callable[[Env], Any]:
+    """A reader of ``keys`` from ``root(env)`` (the input or the context), any number of them."""
+
+    def get(env: Env) -> Any:
+        node = root(env)
         try:
             for key in keys:
                 node = node[key]
@@ -118,7 +120,7 @@ def _context_reader(keys: tuple[str | int, ...], missing: Callable[[Env], Any]) 
             return missing(env)
         return node
 
-    return get_context
+    return get
 
 
 def is_variable_path(text: str) -> bool:
